@@ -1,0 +1,35 @@
+//! Runs the spec pipeline (`build/spec.rs`) on `openapi/` and progenitor on its result.
+//! Writes only to `OUT_DIR`: `generated.rs` (the client) and `explorium.json` (the merged
+//! document, for the local test server).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[path = "build/spec.rs"]
+mod spec;
+
+fn main() -> ExitCode {
+    // A directory is scanned recursively: a new upstream document reruns the pipeline.
+    println!("cargo:rerun-if-changed=openapi");
+    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
+    match run(&manifest_dir.join("openapi"), &out_dir) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // A message, not a panic backtrace: the file and the component or path are in it.
+            eprintln!("error: the OpenAPI spec pipeline failed\n  {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(openapi_dir: &Path, out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let (merged, _sources) = spec::merged_from_dir(openapi_dir)?;
+    let code = spec::generate(&merged)?;
+    std::fs::write(out_dir.join("generated.rs"), code)?;
+    std::fs::write(
+        out_dir.join("explorium.json"),
+        serde_json::to_string(&merged)?,
+    )?;
+    Ok(())
+}
