@@ -1,0 +1,148 @@
+//! Faults served on demand, scripted per test.
+
+use std::time::Duration;
+
+/// What the server does instead of (or on top of) answering normally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FaultKind {
+    /// Answer this status with the documented general error body
+    /// (`{"details", "correlation_id"}`), or for 429 the documented rate-limit body; with a
+    /// `Retry-After` header (seconds) when set. The request is not processed.
+    Status {
+        /// The HTTP status to answer.
+        status: u16,
+        /// The `Retry-After` header, in seconds.
+        retry_after: Option<u64>,
+    },
+    /// Close the connection without sending a response. The request is not processed.
+    CloseConnection,
+    /// Wait this long, then process the request and answer normally.
+    Stall(Duration),
+    /// Answer 200 with a body that is not JSON. The request is not processed.
+    MalformedJson,
+    /// Announce a full JSON body in `Content-Length`, send half of it, then cut the connection.
+    /// The request is not processed.
+    TruncatedBody,
+    /// Answer 200 with valid JSON of a shape no operation documents. The request is not
+    /// processed.
+    UnexpectedShape,
+    /// Answer 200 with a JSON body of this many bytes (at least 14). The request is not processed.
+    OversizedBody {
+        /// Size of the body, in bytes.
+        bytes: usize,
+    },
+    /// Process the request normally, but name the response context `request_context`, as the
+    /// documentation's examples do, instead of the schema's `response_context`.
+    RequestContextVariant,
+}
+
+/// A scripted fault: what to do, for how many requests, optionally for one operation only.
+///
+/// ```
+/// use explorium::testing::Fault;
+/// use std::time::Duration;
+///
+/// // The next two requests to any operation answer 503.
+/// let outage = Fault::status(503).times(2);
+/// // The next add-prospects request answers 429 with `Retry-After: 7`.
+/// let throttled = Fault::status(429).retry_after(7).on("add_prospects_enrollments");
+/// // The next request hangs for a minute before being answered.
+/// let slow = Fault::stall(Duration::from_secs(60));
+/// # let _ = (outage, throttled, slow);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct Fault {
+    pub(crate) kind: FaultKind,
+    pub(crate) remaining: usize,
+    pub(crate) operation: Option<String>,
+}
+
+impl Fault {
+    /// A fault of this kind, served once, to any operation.
+    pub fn new(kind: FaultKind) -> Self {
+        Self {
+            kind,
+            remaining: 1,
+            operation: None,
+        }
+    }
+
+    /// Answer `status` (500, 502, 503, 504, 429, ...) without processing the request.
+    pub fn status(status: u16) -> Self {
+        Self::new(FaultKind::Status {
+            status,
+            retry_after: None,
+        })
+    }
+
+    /// Close the connection without a response.
+    pub fn close_connection() -> Self {
+        Self::new(FaultKind::CloseConnection)
+    }
+
+    /// Wait `duration` before answering: longer than the client's timeout to test timeouts.
+    pub fn stall(duration: Duration) -> Self {
+        Self::new(FaultKind::Stall(duration))
+    }
+
+    /// Answer 200 with a body that is not JSON.
+    pub fn malformed_json() -> Self {
+        Self::new(FaultKind::MalformedJson)
+    }
+
+    /// Send half the announced body, then cut the connection.
+    pub fn truncated_body() -> Self {
+        Self::new(FaultKind::TruncatedBody)
+    }
+
+    /// Answer 200 with JSON of an unexpected shape.
+    pub fn unexpected_shape() -> Self {
+        Self::new(FaultKind::UnexpectedShape)
+    }
+
+    /// Answer 200 with a JSON body of `bytes` bytes (at least 14).
+    pub fn oversized_body(bytes: usize) -> Self {
+        Self::new(FaultKind::OversizedBody { bytes })
+    }
+
+    /// Answer normally, but with the documented `request_context` name for the context.
+    pub fn request_context_variant() -> Self {
+        Self::new(FaultKind::RequestContextVariant)
+    }
+
+    /// Serve this fault to the next `n` matching requests (default 1).
+    pub fn times(mut self, n: usize) -> Self {
+        self.remaining = n;
+        self
+    }
+
+    /// Serve this fault only to requests for this operation id (default: any request).
+    pub fn on(mut self, operation_id: impl Into<String>) -> Self {
+        self.operation = Some(operation_id.into());
+        self
+    }
+
+    /// Add a `Retry-After: seconds` header to a [`Fault::status`] fault (default: none).
+    /// Has no effect on other kinds.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        if let FaultKind::Status { retry_after, .. } = &mut self.kind {
+            *retry_after = Some(seconds);
+        }
+        self
+    }
+
+    /// The kind of this fault.
+    pub fn kind(&self) -> &FaultKind {
+        &self.kind
+    }
+
+    pub(crate) fn matches(&self, operation: Option<&str>) -> bool {
+        self.remaining > 0
+            && self
+                .operation
+                .as_deref()
+                .is_none_or(|wanted| Some(wanted) == operation)
+    }
+}

@@ -1,0 +1,362 @@
+//! The merged OpenAPI document, read as the judge: routes and request-body validators.
+//!
+//! Built from the document `build.rs` writes (`OUT_DIR/explorium.json`), never from the
+//! generated Rust types, so a generator or wrapper bug shows up as a rejected request.
+
+use std::sync::OnceLock;
+
+use jsonschema::{error::ValidationErrorKind, paths::LocationSegment, Draft, Validator};
+use serde_json::{json, Map, Value};
+
+const MERGED_DOCUMENT: &str = include_str!(concat!(env!("OUT_DIR"), "/explorium.json"));
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Every operation of the merged document.
+#[derive(Debug)]
+pub(crate) struct Spec {
+    operations: Vec<Operation>,
+}
+
+/// One operation: its route and, when it takes a JSON body, that body's validator.
+#[derive(Debug)]
+pub(crate) struct Operation {
+    pub(crate) id: String,
+    /// Upper case, as on the wire.
+    pub(crate) method: String,
+    pub(crate) path: String,
+    body: Option<Body>,
+}
+
+#[derive(Debug)]
+struct Body {
+    required: bool,
+    validator: Validator,
+}
+
+/// Where a request lands.
+pub(crate) enum Route<'a> {
+    Operation(&'a Operation),
+    /// The path exists, with these methods only.
+    WrongMethod(Vec<&'a str>),
+    NotFound,
+}
+
+/// The spec, parsed and compiled once per process.
+pub(crate) fn spec() -> Result<&'static Spec, String> {
+    static SPEC: OnceLock<Result<Spec, String>> = OnceLock::new();
+    SPEC.get_or_init(|| Spec::parse(MERGED_DOCUMENT))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+impl Spec {
+    fn parse(text: &str) -> Result<Self, String> {
+        let document: Value =
+            serde_json::from_str(text).map_err(|e| format!("merged document: {e}"))?;
+        let schemas = document
+            .pointer("/components/schemas")
+            .cloned()
+            .unwrap_or(json!({}));
+        let schemas: Map<String, Value> = schemas
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, schema)| (name.clone(), to_json_schema(schema)))
+            .collect();
+        let mut operations = Vec::new();
+        for (path, item) in document["paths"].as_object().into_iter().flatten() {
+            for method in METHODS {
+                let Some(operation) = item.get(method) else {
+                    continue;
+                };
+                let id = operation["operationId"]
+                    .as_str()
+                    .unwrap_or(method)
+                    .to_string();
+                let body = match operation.pointer("/requestBody/content/application~1json/schema")
+                {
+                    None => None,
+                    Some(schema) => {
+                        // Draft 4 is the JSON Schema OpenAPI 3.0 extends (boolean exclusive
+                        // bounds, `$ref` siblings ignored); `nullable` is translated first.
+                        let root = json!({
+                            "allOf": [to_json_schema(schema)],
+                            "components": { "schemas": schemas },
+                        });
+                        let validator = jsonschema::options()
+                            .with_draft(Draft::Draft4)
+                            .build(&root)
+                            .map_err(|e| format!("{method} {path}: request schema: {e}"))?;
+                        let required =
+                            operation.pointer("/requestBody/required") == Some(&Value::Bool(true));
+                        Some(Body {
+                            required,
+                            validator,
+                        })
+                    }
+                };
+                operations.push(Operation {
+                    id,
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    body,
+                });
+            }
+        }
+        Ok(Self { operations })
+    }
+
+    pub(crate) fn route(&self, method: &str, path: &str) -> Route<'_> {
+        let on_path: Vec<&Operation> = self.operations.iter().filter(|o| o.path == path).collect();
+        match on_path.iter().find(|o| o.method == method) {
+            Some(operation) => Route::Operation(operation),
+            None if on_path.is_empty() => Route::NotFound,
+            None => Route::WrongMethod(on_path.iter().map(|o| o.method.as_str()).collect()),
+        }
+    }
+
+    /// Operation ids, in document order.
+    #[cfg(test)]
+    pub(crate) fn operation_ids(&self) -> impl Iterator<Item = &str> {
+        self.operations.iter().map(|o| o.id.as_str())
+    }
+}
+
+/// One entry of a FastAPI-style 422 `detail` list.
+pub(crate) fn detail(loc: Vec<Value>, msg: impl Into<String>, kind: &str) -> Value {
+    json!({ "loc": loc, "msg": msg.into(), "type": kind })
+}
+
+impl Operation {
+    /// Validates the raw request body; `Err` holds the FastAPI-style `detail` entries.
+    pub(crate) fn validate(&self, body: &[u8]) -> Result<Option<Value>, Vec<Value>> {
+        let Some(spec) = &self.body else {
+            return Ok(None);
+        };
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return if spec.required {
+                Err(vec![detail(
+                    vec!["body".into()],
+                    "Field required",
+                    "missing",
+                )])
+            } else {
+                Ok(None)
+            };
+        }
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            vec![detail(
+                vec!["body".into(), e.column().into()],
+                format!("JSON decode error: {e}"),
+                "json_invalid",
+            )]
+        })?;
+        let errors: Vec<Value> = spec
+            .validator
+            .iter_errors(&value)
+            .flat_map(|e| to_details(&e))
+            .collect();
+        if errors.is_empty() {
+            Ok(Some(value))
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Maps a schema violation to FastAPI's shape, with `loc` pointing at the offending field
+/// (the extra or missing property itself, not the object holding it).
+fn to_details(error: &jsonschema::ValidationError<'_>) -> Vec<Value> {
+    let mut loc: Vec<Value> = vec!["body".into()];
+    for segment in error.instance_path().iter() {
+        match segment {
+            LocationSegment::Property(name) => loc.push(Value::String(name.to_string())),
+            LocationSegment::Index(index) => loc.push(index.into()),
+        }
+    }
+    let at = |field: &str| {
+        let mut loc = loc.clone();
+        loc.push(field.into());
+        loc
+    };
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
+            .iter()
+            .map(|field| {
+                detail(
+                    at(field),
+                    "Extra inputs are not permitted",
+                    "extra_forbidden",
+                )
+            })
+            .collect(),
+        ValidationErrorKind::Required { property } => {
+            vec![detail(
+                at(property.as_str().unwrap_or_default()),
+                "Field required",
+                "missing",
+            )]
+        }
+        ValidationErrorKind::Pattern { pattern } => {
+            vec![detail(
+                loc,
+                format!("String should match pattern '{pattern}'"),
+                "string_pattern_mismatch",
+            )]
+        }
+        ValidationErrorKind::MinLength { limit } => {
+            vec![detail(
+                loc,
+                format!("String should have at least {limit} characters"),
+                "string_too_short",
+            )]
+        }
+        ValidationErrorKind::MinItems { limit } => {
+            vec![detail(
+                loc,
+                format!("List should have at least {limit} items"),
+                "too_short",
+            )]
+        }
+        ValidationErrorKind::MaxItems { limit } => {
+            vec![detail(
+                loc,
+                format!("List should have at most {limit} items"),
+                "too_long",
+            )]
+        }
+        ValidationErrorKind::Enum { options } => {
+            vec![detail(
+                loc,
+                format!("Input should be one of {options}"),
+                "enum",
+            )]
+        }
+        ValidationErrorKind::Type { .. } => vec![detail(loc, error.to_string(), "type_error")],
+        _ => vec![detail(loc, error.to_string(), "value_error")],
+    }
+}
+
+/// OpenAPI 3.0 schema -> JSON Schema: `nullable: true` becomes a `null` type (or enum value),
+/// recursively through every keyword that holds schemas.
+fn to_json_schema(schema: &Value) -> Value {
+    let Some(object) = schema.as_object() else {
+        return schema.clone();
+    };
+    let mut out = Map::new();
+    for (key, value) in object {
+        let value = match key.as_str() {
+            "properties" | "patternProperties" => Value::Object(
+                value
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), to_json_schema(v)))
+                    .collect(),
+            ),
+            "items" | "additionalProperties" | "not" => to_json_schema(value),
+            "allOf" | "anyOf" | "oneOf" => Value::Array(
+                value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(to_json_schema)
+                    .collect(),
+            ),
+            "nullable" | "example" => continue,
+            _ => value.clone(),
+        };
+        out.insert(key.clone(), value);
+    }
+    if object.get("nullable") != Some(&Value::Bool(true)) {
+        return Value::Object(out);
+    }
+    if let Some(Value::Array(values)) = out.get_mut("enum") {
+        values.push(Value::Null);
+    }
+    match out.get("type").cloned() {
+        Some(Value::String(kind)) => {
+            out.insert("type".into(), json!([kind, "null"]));
+            Value::Object(out)
+        }
+        // No `type` to widen (a `$ref`, an `allOf`...): null or the schema.
+        _ => json!({ "anyOf": [{ "type": "null" }, out] }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nullable_becomes_a_null_type() {
+        let converted =
+            to_json_schema(&json!({"type": "object", "nullable": true, "example": null}));
+        assert_eq!(converted, json!({"type": ["object", "null"]}));
+        let converted = to_json_schema(&json!({"type": "string", "enum": ["a"], "nullable": true}));
+        assert_eq!(
+            converted,
+            json!({"type": ["string", "null"], "enum": ["a", null]})
+        );
+        let converted = to_json_schema(&json!({"$ref": "#/x", "nullable": true}));
+        assert_eq!(
+            converted,
+            json!({"anyOf": [{"type": "null"}, {"$ref": "#/x"}]})
+        );
+    }
+
+    #[test]
+    fn nullable_is_converted_inside_properties_and_items() {
+        let converted = to_json_schema(&json!({
+            "properties": {"a": {"type": "integer", "nullable": true}},
+            "items": {"type": "string", "nullable": true},
+        }));
+        assert_eq!(
+            converted["properties"]["a"]["type"],
+            json!(["integer", "null"])
+        );
+        assert_eq!(converted["items"]["type"], json!(["string", "null"]));
+    }
+
+    #[test]
+    fn an_operation_from_a_new_document_is_routed_and_validated_with_no_code_change() {
+        let mut document: Value = serde_json::from_str(MERGED_DOCUMENT).unwrap();
+        let patch = document["paths"]["/v1/businesses/events/enrollments"]["patch"].clone();
+        let mut post = patch.clone();
+        post["operationId"] = json!("add_businesses_enrollments");
+        document["paths"]["/v1/businesses/events/enrollments"]["post"] = post;
+        let spec = Spec::parse(&document.to_string()).unwrap();
+        let Route::Operation(operation) = spec.route("POST", "/v1/businesses/events/enrollments")
+        else {
+            panic!("not routed");
+        };
+        assert_eq!(operation.id, "add_businesses_enrollments");
+        let bad = br#"{"enrollment_key": "k", "enrollment_id": "e", "business_ids": [], "event_types": ["new_office"]}"#;
+        let details = operation.validate(bad).unwrap_err();
+        let locs: Vec<&Value> = details.iter().map(|d| &d["loc"]).collect();
+        assert_eq!(
+            locs,
+            [
+                &json!(["body", "enrollment_key"]),
+                &json!(["body", "business_ids"])
+            ]
+        );
+    }
+
+    #[test]
+    fn every_operation_of_the_merged_document_is_routed() {
+        let spec = spec().unwrap();
+        let ids: Vec<&str> = spec.operation_ids().collect();
+        assert_eq!(
+            ids,
+            [
+                "update_businesses_enrollments",
+                "add_prospects_enrollments",
+                "update_prospects_enrollments"
+            ]
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! Shared by the integration tests: the documented examples and a raw HTTP helper.
+
+#![allow(dead_code, unreachable_pub)] // each test file uses a different part; `pub` is for them
+
+use explorium::testing::LocalServer;
+use serde_json::{json, Value};
+
+pub const PROSPECTS_PATH: &str = "/v1/prospects/events/enrollments";
+pub const BUSINESSES_PATH: &str = "/v1/businesses/events/enrollments";
+
+/// The add-prospects page's example request, less `ttl_days` (the schema forbids it).
+pub fn add_prospects_example() -> Value {
+    json!({
+        "enrollment_key": "tech_executives_monitor",
+        "prospect_ids": ["20ae6cbf564ee683e66685e429844a5ff8ffc30f", "4c485f009d59e319dc039cdf3e935b85014e6a33"],
+        "event_types": ["prospect_changed_role", "prospect_changed_company"]
+    })
+}
+
+/// The update-prospects page's example request.
+pub fn update_prospects_example() -> Value {
+    json!({
+        "enrollment_key": "tech_executives_monitor",
+        "enrollment_id": "en_8d52c3f1",
+        "prospect_ids": ["20ae6cbf564ee683e66685e429844a5ff8ffc30f", "4c485f009d59e319dc039cdf3e935b85014e6a33"],
+        "event_types": ["prospect_changed_role", "prospect_changed_company"]
+    })
+}
+
+/// The update-businesses page's example request.
+pub fn update_businesses_example() -> Value {
+    json!({
+        "enrollment_key": "my_b2b_saas_monitor",
+        "enrollment_id": "en_7b429a01",
+        "business_ids": ["8adce3ca1cef0c986b22310e369a0793", "665595bbb4e724de6f8bc705a5b84753"],
+        "event_types": ["ipo_announcement", "new_funding_round", "new_product"]
+    })
+}
+
+/// A server holding the enrollments the documentation's update examples name.
+pub async fn server_with_documented_enrollments() -> LocalServer {
+    let server = LocalServer::start().await.expect("server starts");
+    server.insert_enrollment(PROSPECTS_PATH, "en_8d52c3f1", "tech_executives_monitor");
+    server.insert_enrollment(BUSINESSES_PATH, "en_7b429a01", "my_b2b_saas_monitor");
+    server
+}
+
+/// A 40-hex prospect id, distinct per `n`.
+pub fn prospect_id(n: usize) -> String {
+    format!("{n:040x}")
+}
+
+/// A 32-hex business id, distinct per `n`.
+pub fn business_id(n: usize) -> String {
+    format!("{n:032x}")
+}
+
+/// Sends `body` as JSON with the server's key; returns the status and the JSON body (or Null).
+pub async fn send(server: &LocalServer, method: &str, path: &str, body: &Value) -> (u16, Value) {
+    send_with_key(server, method, path, body, Some(server.api_key())).await
+}
+
+pub async fn send_with_key(
+    server: &LocalServer,
+    method: &str,
+    path: &str,
+    body: &Value,
+    key: Option<&str>,
+) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", server.base_url()))
+        .json(body);
+    if let Some(key) = key {
+        request = request.header("api_key", key);
+    }
+    let response = request.send().await.expect("server answers");
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
