@@ -1,8 +1,25 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod client;
+mod enrollment;
+mod error;
+mod events;
+mod request;
+mod validate;
+
+pub mod businesses;
 pub mod generated;
+pub mod prospects;
 
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
+
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+};
+pub use enrollment::{Enrollment, RequestStatus, ResponseContext};
+pub use error::{Error, ErrorKind, FieldError};
+pub use events::{BusinessEvent, IntoEvent, ProspectEvent};

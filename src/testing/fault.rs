@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 /// What the server does instead of (or on top of) answering normally.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum FaultKind {
     /// Answer this status with the documented general error body
@@ -14,6 +14,13 @@ pub enum FaultKind {
         status: u16,
         /// The `Retry-After` header, in seconds.
         retry_after: Option<u64>,
+    },
+    /// Answer this status with this JSON body, as given. The request is not processed.
+    Respond {
+        /// The HTTP status to answer.
+        status: u16,
+        /// The body, sent as `application/json`.
+        body: serde_json::Value,
     },
     /// Close the connection without sending a response. The request is not processed.
     CloseConnection,
@@ -31,6 +38,14 @@ pub enum FaultKind {
     OversizedBody {
         /// Size of the body, in bytes.
         bytes: usize,
+    },
+    /// Answer this redirect status (301, 302, 307, 308) with this `Location`. The request is
+    /// not processed.
+    Redirect {
+        /// The HTTP status to answer.
+        status: u16,
+        /// The `Location` header.
+        location: String,
     },
     /// Process the request normally, but name the response context `request_context`, as the
     /// documentation's examples do, instead of the schema's `response_context`.
@@ -51,7 +66,7 @@ pub enum FaultKind {
 /// let slow = Fault::stall(Duration::from_secs(60));
 /// # let _ = (outage, throttled, slow);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[must_use]
 pub struct Fault {
     pub(crate) kind: FaultKind,
@@ -75,6 +90,11 @@ impl Fault {
             status,
             retry_after: None,
         })
+    }
+
+    /// Answer `status` with exactly this JSON `body`: a documented error shape, say.
+    pub fn respond(status: u16, body: serde_json::Value) -> Self {
+        Self::new(FaultKind::Respond { status, body })
     }
 
     /// Close the connection without a response.
@@ -105,6 +125,14 @@ impl Fault {
     /// Answer 200 with a JSON body of `bytes` bytes (at least 14).
     pub fn oversized_body(bytes: usize) -> Self {
         Self::new(FaultKind::OversizedBody { bytes })
+    }
+
+    /// Redirect with `status` (301, 302, 307, 308) to `location`.
+    pub fn redirect(status: u16, location: impl Into<String>) -> Self {
+        Self::new(FaultKind::Redirect {
+            status,
+            location: location.into(),
+        })
     }
 
     /// Answer normally, but with the documented `request_context` name for the context.

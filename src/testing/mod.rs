@@ -119,6 +119,7 @@ pub struct LocalServer {
 #[must_use]
 pub struct LocalServerBuilder {
     api_keys: Vec<String>,
+    path_prefix: String,
     rate_limit: Option<RateLimit>,
     port: u16,
 }
@@ -198,6 +199,7 @@ pub struct StoredEnrollment {
 
 struct Shared {
     spec: &'static Spec,
+    path_prefix: String,
     api_keys: Vec<String>,
     rate_limit: Option<RateLimit>,
     state: Mutex<State>,
@@ -334,6 +336,14 @@ impl LocalServerBuilder {
         self
     }
 
+    /// Serve the API under this path prefix, as behind a gateway: `/gateway` serves
+    /// `/gateway/v1/prospects/events/enrollments`, and nothing outside the prefix. Default:
+    /// none.
+    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.path_prefix = prefix.into();
+        self
+    }
+
     /// Listen on this port of `127.0.0.1`. Default: 0, a free port.
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -352,6 +362,7 @@ impl LocalServerBuilder {
         };
         let shared = Arc::new(Shared {
             spec,
+            path_prefix: self.path_prefix.trim_end_matches('/').to_string(),
             api_keys,
             rate_limit: self.rate_limit,
             state: Mutex::default(),
@@ -413,7 +424,10 @@ async fn handle(
         .get(hyper::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(String::from);
-    let route = shared.spec.route(&method, &path);
+    let route = match path.strip_prefix(shared.path_prefix.as_str()) {
+        Some(api_path) => shared.spec.route(&method, api_path),
+        None => Route::NotFound,
+    };
     let operation_id = match &route {
         Route::Operation(operation) => Some(operation.id.clone()),
         _ => None,
@@ -540,6 +554,21 @@ impl Shared {
                 response
                     .headers_mut()
                     .insert(hyper::header::CONTENT_LENGTH, full.len().into());
+                response
+            }
+            FaultKind::Respond { status, body } => json_response(
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                body,
+            ),
+            FaultKind::Redirect { status, location } => {
+                let status =
+                    StatusCode::from_u16(*status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+                let mut response = raw_response(status, full(Bytes::new()));
+                if let Ok(location) = location.parse() {
+                    response
+                        .headers_mut()
+                        .insert(hyper::header::LOCATION, location);
+                }
                 response
             }
             FaultKind::UnexpectedShape => {

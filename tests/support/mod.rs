@@ -79,3 +79,12 @@ pub async fn send_with_key(
     let body = response.json().await.unwrap_or(Value::Null);
     (status, body)
 }
+
+/// A client for `server`, with its key.
+pub fn client_for(server: &LocalServer) -> explorium::Client {
+    explorium::Client::builder()
+        .api_key(server.api_key())
+        .base_url(server.base_url())
+        .build()
+        .expect("client builds")
+}

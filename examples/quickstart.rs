@@ -1,0 +1,138 @@
+//! Enroll prospects, update that enrollment, and update a business enrollment.
+//!
+//! ```sh
+//! cargo run --example quickstart
+//! ```
+//!
+//! runs against the local Explorium server (no key, no network). With `EXPLORIUM_BASE_URL`
+//! set, it talks to that server instead, with the key in `EXPLORIUM_API_KEY`; the business
+//! enrollment to update is then `EXPLORIUM_BUSINESS_ENROLLMENT_ID` /
+//! `EXPLORIUM_BUSINESS_ENROLLMENT_KEY` (default: the documentation's example).
+
+use std::process::ExitCode;
+
+use explorium::testing::LocalServer;
+use explorium::{BusinessEvent, Client, Enrollment, ProspectEvent};
+
+const BUSINESS_ENROLLMENT_ID: &str = "en_7b429a01";
+const BUSINESS_ENROLLMENT_KEY: &str = "my_b2b_saas_monitor";
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let env =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_string());
+    let business_id = env("EXPLORIUM_BUSINESS_ENROLLMENT_ID", BUSINESS_ENROLLMENT_ID);
+    let business_key = env("EXPLORIUM_BUSINESS_ENROLLMENT_KEY", BUSINESS_ENROLLMENT_KEY);
+
+    // Kept alive until the end: the local server stops when dropped.
+    let mut local = None;
+    let client = if std::env::var_os("EXPLORIUM_BASE_URL").is_some() {
+        let client = Client::from_env()?;
+        println!("Using {}", client.base_url());
+        client
+    } else {
+        let server = LocalServer::start().await?;
+        // The upstream documents have no add-businesses operation: start with the
+        // documentation's example business enrollment in place.
+        server.insert_enrollment(
+            "/v1/businesses/events/enrollments",
+            &business_id,
+            &business_key,
+        );
+        println!(
+            "Using the local Explorium server at {} (set EXPLORIUM_BASE_URL to use another)",
+            server.base_url()
+        );
+        let client = Client::builder()
+            .api_key(server.api_key())
+            .base_url(server.base_url())
+            .build()?;
+        local = Some(server);
+        client
+    };
+
+    let created = client
+        .prospects()
+        .enroll("tech_executives_monitor")
+        .prospect_ids([
+            "20ae6cbf564ee683e66685e429844a5ff8ffc30f",
+            "4c485f009d59e319dc039cdf3e935b85014e6a33",
+        ])
+        .event_types([
+            ProspectEvent::ProspectChangedRole,
+            ProspectEvent::ProspectChangedCompany,
+        ])
+        .send()
+        .await?;
+    println!(
+        "Enrolled 2 prospects for 2 event types: {}",
+        describe(&created)
+    );
+
+    let updated = client
+        .prospects()
+        .update_enrollment(created.enrollment_id(), created.enrollment_key())
+        .prospect_id("4c485f009d59e319dc039cdf3e935b85014e6a33")
+        .event_types([
+            ProspectEvent::ProspectChangedRole,
+            ProspectEvent::ProspectChangedCompany,
+            ProspectEvent::ProspectJobStartAnniversary,
+        ])
+        .send()
+        .await?;
+    println!(
+        "Updated it to 1 prospect for all 3 event types: {}",
+        describe(&updated)
+    );
+
+    let business = client
+        .businesses()
+        .update_enrollment(&business_id, &business_key)
+        .business_ids([
+            "8adce3ca1cef0c986b22310e369a0793",
+            "665595bbb4e724de6f8bc705a5b84753",
+        ])
+        .event_types([
+            BusinessEvent::IpoAnnouncement,
+            BusinessEvent::NewFundingRound,
+            BusinessEvent::NewProduct,
+        ])
+        .send()
+        .await?;
+    println!(
+        "Updated business enrollment to 2 businesses for 3 event types: {}",
+        describe(&business)
+    );
+
+    drop(local);
+    Ok(())
+}
+
+fn describe(enrollment: &Enrollment) -> String {
+    let mut text = format!(
+        "enrollment {} (key {})",
+        enrollment.enrollment_id(),
+        enrollment.enrollment_key()
+    );
+    if let Some(context) = enrollment.context() {
+        text.push_str(&format!(
+            ", {}, correlation id {}",
+            context.request_status(),
+            context.correlation_id()
+        ));
+        if let Some(took) = context.time_took() {
+            text.push_str(&format!(", server time {took:.1?}"));
+        }
+    }
+    text
+}

@@ -1,0 +1,195 @@
+//! What a successful enrollment call returns, decoded leniently.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A successful add or update: the enrollment's id and key, and the server's context.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enrollment {
+    enrollment_id: String,
+    enrollment_key: String,
+    context: Option<ResponseContext>,
+}
+
+impl Enrollment {
+    /// The id the server gave the enrollment: keep it, updates need it.
+    pub fn enrollment_id(&self) -> &str {
+        &self.enrollment_id
+    }
+
+    /// The enrollment's key, as the caller chose it.
+    pub fn enrollment_key(&self) -> &str {
+        &self.enrollment_key
+    }
+
+    /// The server's context for the call: correlation id, status, time taken. The server sends
+    /// it as `response_context` (the schema) or `request_context` (the documented examples);
+    /// `None` only if it sent neither.
+    pub fn context(&self) -> Option<&ResponseContext> {
+        self.context.as_ref()
+    }
+}
+
+/// The server's account of one call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseContext {
+    correlation_id: String,
+    request_status: RequestStatus,
+    time_took: Option<Duration>,
+}
+
+impl ResponseContext {
+    /// The server's id for the call: quote it to Explorium's support.
+    pub fn correlation_id(&self) -> &str {
+        &self.correlation_id
+    }
+
+    /// `success`, `miss` (nothing matched) or `failure`, as the server reports it.
+    pub fn request_status(&self) -> &RequestStatus {
+        &self.request_status
+    }
+
+    /// How long the server says it took; `None` if it sent no usable number.
+    pub fn time_took(&self) -> Option<Duration> {
+        self.time_took
+    }
+}
+
+/// A request's status as the server reports it. Values the server may add later are kept as
+/// [`RequestStatus::Unknown`] rather than failing the call.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RequestStatus {
+    /// The request was processed.
+    Success,
+    /// The request found no matching data.
+    Miss,
+    /// The request encountered an error.
+    Failure,
+    /// A value this version of the crate does not know, as sent.
+    Unknown(String),
+}
+
+impl RequestStatus {
+    /// The wire value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Success => "success",
+            Self::Miss => "miss",
+            Self::Failure => "failure",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+
+impl fmt::Display for RequestStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<String> for RequestStatus {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "success" => Self::Success,
+            "miss" => Self::Miss,
+            "failure" => Self::Failure,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+/// The wire shape of every enrollment response. Unknown fields are ignored.
+#[derive(Deserialize)]
+pub(crate) struct WireEnrollment {
+    enrollment_id: String,
+    enrollment_key: String,
+    #[serde(default)]
+    response_context: Option<WireContext>,
+    #[serde(default)]
+    request_context: Option<WireContext>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct WireContext {
+    #[serde(default)]
+    correlation_id: Option<String>,
+    #[serde(default)]
+    request_status: Option<String>,
+    #[serde(default)]
+    time_took_in_seconds: Option<f64>,
+}
+
+impl From<WireEnrollment> for Enrollment {
+    fn from(wire: WireEnrollment) -> Self {
+        let context = wire
+            .response_context
+            .or(wire.request_context)
+            .map(|c| ResponseContext {
+                correlation_id: c.correlation_id.unwrap_or_default(),
+                request_status: RequestStatus::from(c.request_status.unwrap_or_default()),
+                time_took: c
+                    .time_took_in_seconds
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok()),
+            });
+        Self {
+            enrollment_id: wire.enrollment_id,
+            enrollment_key: wire.enrollment_key,
+            context,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(json: &str) -> Enrollment {
+        serde_json::from_str::<WireEnrollment>(json).unwrap().into()
+    }
+
+    #[test]
+    fn either_context_name_decodes_and_unknown_fields_are_ignored() {
+        let documented = decode(
+            r#"{"request_context": {"correlation_id": "1234", "request_status": "success", "time_took_in_seconds": 0.515},
+                "enrollment_key": "tech_executives_monitor", "enrollment_id": "en_8d52c3f1", "new_field": [1]}"#,
+        );
+        let context = documented.context().unwrap();
+        assert_eq!(context.correlation_id(), "1234");
+        assert_eq!(context.request_status(), &RequestStatus::Success);
+        assert_eq!(context.time_took(), Some(Duration::from_millis(515)));
+
+        let schema = decode(
+            r#"{"response_context": {"correlation_id": "5", "request_status": "miss", "time_took_in_seconds": 1},
+                "enrollment_key": "k", "enrollment_id": "en_1"}"#,
+        );
+        assert_eq!(
+            schema.context().unwrap().request_status(),
+            &RequestStatus::Miss
+        );
+    }
+
+    #[test]
+    fn an_unknown_status_is_kept_and_a_bad_duration_is_dropped() {
+        let enrollment = decode(
+            r#"{"response_context": {"correlation_id": "5", "request_status": "queued", "time_took_in_seconds": -1},
+                "enrollment_key": "k", "enrollment_id": "en_1"}"#,
+        );
+        let context = enrollment.context().unwrap();
+        assert_eq!(
+            context.request_status(),
+            &RequestStatus::Unknown("queued".into())
+        );
+        assert_eq!(context.request_status().to_string(), "queued");
+        assert_eq!(context.time_took(), None);
+    }
+
+    #[test]
+    fn no_context_at_all_still_returns_the_enrollment() {
+        let enrollment = decode(r#"{"enrollment_key": "k", "enrollment_id": "en_1"}"#);
+        assert_eq!(enrollment.enrollment_id(), "en_1");
+        assert!(enrollment.context().is_none());
+    }
+}

@@ -1,0 +1,112 @@
+//! What the enrollment builders share: the id and event lists and their setters.
+
+use crate::error::Error;
+use crate::events::{resolve, IntoEvent};
+use crate::validate;
+
+/// The lists of one request, as the caller gave them; checked by [`Lists::checked`].
+#[derive(Debug, Clone)]
+pub(crate) struct Lists<E> {
+    pub(crate) ids: Vec<String>,
+    pub(crate) events: Vec<Result<E, String>>,
+}
+
+impl<E> Default for Lists<E> {
+    fn default() -> Self {
+        Self {
+            ids: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+}
+
+impl<E: Copy + PartialEq + std::str::FromStr> Lists<E> {
+    pub(crate) fn add_ids<I>(&mut self, ids: I)
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.ids.extend(ids.into_iter().map(Into::into));
+    }
+
+    pub(crate) fn add_events<I>(&mut self, events: I)
+    where
+        I: IntoIterator,
+        I::Item: IntoEvent<E>,
+    {
+        self.events
+            .extend(events.into_iter().map(IntoEvent::into_event));
+    }
+
+    /// The ids (checked, deduplicated) and events (parsed, deduplicated), or the first rule
+    /// broken.
+    pub(crate) fn checked(
+        &self,
+        ids_field: &str,
+        hex_len: usize,
+        example_event: &str,
+    ) -> Result<(Vec<String>, Vec<E>), Error> {
+        let ids = validate::ids(ids_field, &self.ids, hex_len)?;
+        let events = resolve(&self.events, example_event)?;
+        validate::not_empty("event_types", &events)?;
+        Ok((ids, events))
+    }
+}
+
+/// Turns the generated types' conversion error (unreachable once `validate` passed, since both
+/// check the same schema rule) into ours.
+pub(crate) fn conversion<T, E: std::fmt::Display>(
+    field: &str,
+    result: Result<T, E>,
+) -> Result<T, Error> {
+    result.map_err(|e| Error::invalid_request(field, e))
+}
+
+/// The setters every enrollment builder has: `$ids` / `$id` for its id list, `event_types` /
+/// `event_type` for its events.
+macro_rules! list_setters {
+    ($builder:ident, $ids:ident, $id:ident, $event:ty, $what:literal) => {
+        impl $builder {
+            #[doc = concat!("Adds ", $what, " ids (", stringify!($ids), "); any iterator of `&str` or `String`.")]
+            ///
+            /// Checked when sent: each must be the right number of lowercase hex digits, and
+            /// 1 to 20 remain after duplicates are dropped (first occurrence kept, order kept).
+            /// Default: none.
+            pub fn $ids<I>(mut self, ids: I) -> Self
+            where
+                I: IntoIterator,
+                I::Item: Into<String>,
+            {
+                self.lists.add_ids(ids);
+                self
+            }
+
+            #[doc = concat!("Adds one ", $what, " id. See [`", stringify!($builder), "::", stringify!($ids), "`].")]
+            pub fn $id(mut self, id: impl Into<String>) -> Self {
+                self.lists.add_ids([id]);
+                self
+            }
+
+            #[doc = concat!("Adds event types: [`", stringify!($event), "`] values, or their wire strings.")]
+            ///
+            /// Wire strings are checked when sent; at least one event type is required;
+            /// duplicates are dropped (order kept). Default: none.
+            pub fn event_types<I>(mut self, events: I) -> Self
+            where
+                I: IntoIterator,
+                I::Item: crate::events::IntoEvent<$event>,
+            {
+                self.lists.add_events(events);
+                self
+            }
+
+            /// Adds one event type. See the `event_types` setter.
+            pub fn event_type(mut self, event: impl crate::events::IntoEvent<$event>) -> Self {
+                self.lists.add_events([event]);
+                self
+            }
+        }
+    };
+}
+
+pub(crate) use list_setters;

@@ -1,0 +1,131 @@
+//! The schema's rules, checked before anything is sent, including those typify does not
+//! enforce (list sizes, non-empty enrollment id).
+
+use crate::error::Error;
+
+/// Most ids one request may carry (`maxItems`).
+pub(crate) const MAX_IDS: usize = 20;
+/// Shortest enrollment key (`minLength`).
+pub(crate) const MIN_KEY_CHARS: usize = 4;
+
+/// `enrollment_key`: at least 4 characters (Unicode scalar values, as JSON Schema counts).
+pub(crate) fn enrollment_key(key: &str) -> Result<(), Error> {
+    if key.chars().count() < MIN_KEY_CHARS {
+        return Err(Error::invalid_request(
+            "enrollment_key",
+            format!("{key:?} is shorter than {MIN_KEY_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// `enrollment_id`: not empty.
+pub(crate) fn enrollment_id(id: &str) -> Result<(), Error> {
+    if id.trim().is_empty() {
+        return Err(Error::invalid_request("enrollment_id", "must not be empty"));
+    }
+    Ok(())
+}
+
+/// A list of ids: each `hex_len` lowercase hex digits; duplicates dropped (order kept); then
+/// 1 to 20 of them. Indexes in errors are those of the caller's list.
+pub(crate) fn ids(field: &str, ids: &[String], hex_len: usize) -> Result<Vec<String>, Error> {
+    let mut unique: Vec<String> = Vec::with_capacity(ids.len().min(MAX_IDS));
+    for (index, id) in ids.iter().enumerate() {
+        let is_hex =
+            id.len() == hex_len && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !is_hex {
+            return Err(Error::invalid_request(
+                format!("{field}[{index}]"),
+                format!("{id:?} is not {hex_len} lowercase hex characters"),
+            ));
+        }
+        if !unique.contains(id) {
+            unique.push(id.clone());
+        }
+    }
+    match unique.len() {
+        0 => Err(Error::invalid_request(field, "at least one id is required")),
+        n if n > MAX_IDS => Err(Error::invalid_request(
+            field,
+            format!("{n} distinct ids, more than the {MAX_IDS} one request may carry"),
+        )),
+        _ => Ok(unique),
+    }
+}
+
+/// At least one event type.
+pub(crate) fn not_empty<T>(field: &str, events: &[T]) -> Result<(), Error> {
+    if events.is_empty() {
+        return Err(Error::invalid_request(
+            field,
+            "at least one event type is required",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn ids_must_be_lowercase_hex_of_the_right_length() {
+        let good = "20ae6cbf564ee683e66685e429844a5ff8ffc30f";
+        assert_eq!(ids("prospect_ids", &strings(&[good]), 40).unwrap(), [good]);
+        let error = ids("prospect_ids", &strings(&[good, good, good, "ABC"]), 40).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            r#"prospect_ids[3]: "ABC" is not 40 lowercase hex characters"#
+        );
+        let upper = good.to_uppercase();
+        assert_eq!(
+            ids("prospect_ids", &[upper], 40).unwrap_err().field(),
+            Some("prospect_ids[0]")
+        );
+        assert!(
+            ids("business_ids", &strings(&[good]), 32).is_err(),
+            "40 hex is not a business id"
+        );
+        // Multi-byte text of the right byte length is not hex.
+        assert!(ids("business_ids", &["é".repeat(16)], 32).is_err());
+    }
+
+    #[test]
+    fn duplicates_are_dropped_in_order_before_counting() {
+        let a = "a".repeat(32);
+        let b = "b".repeat(32);
+        assert_eq!(
+            ids("business_ids", &[b.clone(), a.clone(), b.clone()], 32).unwrap(),
+            [b, a]
+        );
+        let many: Vec<String> = (0..25).map(|n| format!("{:032x}", n % 20)).collect();
+        assert_eq!(ids("business_ids", &many, 32).unwrap().len(), 20);
+    }
+
+    #[test]
+    fn counts_are_one_to_twenty() {
+        assert_eq!(
+            ids("prospect_ids", &[], 40).unwrap_err().to_string(),
+            "prospect_ids: at least one id is required"
+        );
+        let many: Vec<String> = (0..21).map(|n| format!("{n:040x}")).collect();
+        assert!(ids("prospect_ids", &many, 40)
+            .unwrap_err()
+            .to_string()
+            .contains("21 distinct ids"));
+    }
+
+    #[test]
+    fn keys_and_enrollment_ids() {
+        assert!(enrollment_key("abcd").is_ok());
+        assert!(enrollment_key("ééé").is_err());
+        assert!(enrollment_key("éééé").is_ok(), "characters, not bytes");
+        assert!(enrollment_id("").is_err());
+        assert!(enrollment_id("en_1").is_ok());
+    }
+}

@@ -1,0 +1,117 @@
+//! The builders and the schema agree: what a builder accepts, the spec-enforcing server
+//! accepts; what a builder refuses, the schema would have refused. Seeded, so reproducible.
+
+mod support;
+
+use explorium::testing::LocalServer;
+use explorium::ErrorKind;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed, TestRunner};
+use serde_json::json;
+use support::*;
+
+const KNOWN: &str = "20ae6cbf564ee683e66685e429844a5ff8ffc30f";
+
+fn runner() -> TestRunner {
+    TestRunner::new(Config {
+        cases: 256,
+        failure_persistence: None,
+        rng_seed: RngSeed::Fixed(0x0e8b_1071),
+        ..Config::default()
+    })
+}
+
+/// Mostly valid ids, with repeats, and every way of being wrong.
+fn id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        8 => "[0-9a-f]{40}",
+        2 => Just(KNOWN.to_string()),
+        1 => "[0-9a-f]{39}",
+        1 => "[0-9a-f]{41}",
+        1 => "[0-9A-F]{40}",
+        1 => "[0-9a-g]{40}",
+        1 => ".{0,42}",
+    ]
+}
+
+fn event() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::sample::select(vec!["prospect_changed_role", "prospect_changed_company", "prospect_job_start_anniversary"])
+            .prop_map(String::from),
+        1 => "[a-z_]{0,30}",
+    ]
+}
+
+/// Valid lists (with repeats) most of the time; otherwise anything.
+fn ids() -> impl Strategy<Value = Vec<String>> {
+    let valid = prop_oneof![4 => "[0-9a-f]{40}", 1 => Just(KNOWN.to_string())];
+    prop_oneof![3 => prop::collection::vec(valid, 1..=23), 2 => prop::collection::vec(id(), 0..26)]
+}
+
+fn events() -> impl Strategy<Value = Vec<String>> {
+    let known = prop::sample::select(vec![
+        "prospect_changed_role",
+        "prospect_changed_company",
+        "prospect_job_start_anniversary",
+    ])
+    .prop_map(String::from);
+    prop_oneof![3 => prop::collection::vec(known, 1..4), 1 => prop::collection::vec(event(), 0..4)]
+}
+
+fn key() -> impl Strategy<Value = String> {
+    prop_oneof![4 => "[a-z_]{4,30}", 1 => ".{0,6}"]
+}
+
+#[test]
+fn accepted_by_the_builder_means_accepted_by_the_server_and_refused_means_invalid_by_the_schema() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(LocalServer::start()).unwrap();
+    let client = client_for(&server);
+    let (accepted, refused) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    let cases = (key(), ids(), events());
+    runner()
+        .run(&cases, |(key, ids, events)| {
+            let request = client
+                .prospects()
+                .enroll(key.clone())
+                .prospect_ids(ids.clone())
+                .event_types(events.clone());
+            match request.body() {
+                Ok(_) => {
+                    accepted.set(accepted.get() + 1);
+                    let sent = runtime.block_on(request.send());
+                    prop_assert!(
+                        sent.is_ok(),
+                        "builder accepted, server refused: {:?}",
+                        sent.err()
+                    );
+                }
+                Err(error) => {
+                    refused.set(refused.get() + 1);
+                    prop_assert_eq!(error.kind(), ErrorKind::InvalidRequest);
+                    let raw =
+                        json!({"enrollment_key": key, "prospect_ids": ids, "event_types": events});
+                    let (status, answer) =
+                        runtime.block_on(send(&server, "POST", PROSPECTS_PATH, &raw));
+                    prop_assert_eq!(
+                        status,
+                        422,
+                        "builder refused ({}), schema accepted: {}",
+                        error,
+                        answer
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    // The generators reach both sides often enough to mean something.
+    let (accepted, refused) = (accepted.get(), refused.get());
+    assert!(
+        accepted >= 40 && refused >= 40,
+        "accepted {accepted}, refused {refused}"
+    );
+}

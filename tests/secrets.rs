@@ -1,0 +1,133 @@
+//! The API key never appears in Debug, Display, an error, a panic message, or tracing output
+//! at any level. One test per binary: it installs a panic hook.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use explorium::testing::{Fault, LocalServer};
+use explorium::{Client, ProspectEvent};
+use tracing_subscriber::fmt::format::FmtSpan;
+
+const KEY: &str = "sk-live-SECRET-7f3a9c1e";
+const ID: &str = "20ae6cbf564ee683e66685e429844a5ff8ffc30f";
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn enroll(client: &Client) -> Result<explorium::Enrollment, explorium::Error> {
+    client
+        .prospects()
+        .enroll("tech_executives_monitor")
+        .prospect_id(ID)
+        .event_type(ProspectEvent::ProspectChangedRole)
+        .send()
+        .await
+}
+
+fn describe(error: &explorium::Error) -> String {
+    let mut text = format!("{error} | {error:?} | {:?}", error.body_excerpt());
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        text.push_str(&format!(" | {inner} | {inner:?}"));
+        source = inner.source();
+    }
+    text
+}
+
+#[test]
+fn the_key_never_appears_in_debug_display_errors_panics_or_traces() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::FULL)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // One thread: the subscriber is this thread's, and the server runs here too.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+
+    let mut seen: Vec<String> = Vec::new();
+    let mut errors: Vec<explorium::Error> = Vec::new();
+    runtime.block_on(async {
+        let server = LocalServer::builder().api_key(KEY).start().await.unwrap();
+        let builder = Client::builder().api_key(KEY).base_url(server.base_url()).timeout(Duration::from_secs(5));
+        seen.push(format!("{builder:?}"));
+        let client = builder.build().unwrap();
+        seen.push(format!("{client:?} {:?}", client.generated()));
+        seen.push(format!("{:?}", client.prospects().enroll("tech_executives_monitor").prospect_id(ID)));
+
+        let created = enroll(&client).await.unwrap();
+        seen.push(format!("{created:?}"));
+
+        for fault in [
+            Fault::status(500),
+            Fault::status(429).retry_after(3),
+            Fault::respond(422, serde_json::json!({"detail": [{"loc": ["body"], "msg": format!("bad {KEY}"), "type": "x"}]})),
+            Fault::respond(400, serde_json::json!({"details": format!("your key {KEY} is odd"), "correlation_id": "c"})),
+            Fault::malformed_json(),
+            Fault::truncated_body(),
+            Fault::close_connection(),
+            Fault::stall(Duration::from_secs(60)),
+        ] {
+            server.inject(fault);
+            errors.push(enroll(&client).await.unwrap_err());
+        }
+        let wrong_key = Client::builder().api_key("sk-live-other-1").base_url(server.base_url()).build().unwrap();
+        errors.push(enroll(&wrong_key).await.unwrap_err());
+        errors.push(client.prospects().enroll("abc").send().await.unwrap_err());
+        errors.push(Client::builder().api_key(format!("{KEY}\n")).build().unwrap_err());
+    });
+    assert_eq!(errors.len(), 11);
+    seen.extend(errors.iter().map(describe));
+
+    // What `.unwrap()` on an error prints.
+    let panics = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&panics);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        sink.lock().unwrap().push(info.to_string())
+    }));
+    for error in errors {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            std::hint::black_box(Err::<(), _>(error)).unwrap()
+        }));
+        assert!(outcome.is_err());
+    }
+    std::panic::set_hook(previous);
+    let panics = panics.lock().unwrap().join("\n");
+    assert!(
+        panics.contains("called `Result::unwrap()` on an `Err` value"),
+        "the hook saw the panics"
+    );
+
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("explorium.call") && logs.contains("call failed"),
+        "tracing was captured: {logs}"
+    );
+    assert!(logs.contains("correlation_id"), "{logs}");
+    for (what, text) in [
+        ("tracing", &logs),
+        ("panics", &panics),
+        ("debug/display", &seen.join("\n")),
+    ] {
+        assert!(!text.contains(KEY), "the key leaked in {what}:\n{text}");
+    }
+}
