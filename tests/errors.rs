@@ -5,30 +5,8 @@ mod support;
 use std::time::Duration;
 
 use explorium::testing::{Fault, LocalServer};
-use explorium::{Client, ErrorKind, ProspectEvent, RequestStatus};
+use explorium::{Client, ErrorKind, RequestStatus};
 use support::*;
-
-const ID: &str = "20ae6cbf564ee683e66685e429844a5ff8ffc30f";
-
-async fn enroll(client: &Client) -> Result<explorium::Enrollment, explorium::Error> {
-    client
-        .prospects()
-        .enroll("tech_executives_monitor")
-        .prospect_id(ID)
-        .event_type(ProspectEvent::ProspectChangedRole)
-        .send()
-        .await
-}
-
-async fn update(client: &Client) -> Result<explorium::Enrollment, explorium::Error> {
-    client
-        .prospects()
-        .update_enrollment("en_8d52c3f1", "tech_executives_monitor")
-        .prospect_id(ID)
-        .event_type(ProspectEvent::ProspectChangedRole)
-        .send()
-        .await
-}
 
 #[tokio::test]
 async fn statuses_map_to_kinds_with_correlation_ids_and_retryability() {

@@ -1,16 +1,18 @@
 //! The API key never appears in Debug, Display, an error, a panic message, or tracing output
 //! at any level. One test per binary: it installs a panic hook.
 
+mod support;
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use explorium::testing::{Fault, LocalServer};
-use explorium::{Client, ProspectEvent};
+use explorium::Client;
+use support::enroll;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 const KEY: &str = "sk-live-SECRET-7f3a9c1e";
-const ID: &str = "20ae6cbf564ee683e66685e429844a5ff8ffc30f";
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -23,16 +25,6 @@ impl Write for Captured {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-async fn enroll(client: &Client) -> Result<explorium::Enrollment, explorium::Error> {
-    client
-        .prospects()
-        .enroll("tech_executives_monitor")
-        .prospect_id(ID)
-        .event_type(ProspectEvent::ProspectChangedRole)
-        .send()
-        .await
 }
 
 fn describe(error: &explorium::Error) -> String {
@@ -71,7 +63,7 @@ fn the_key_never_appears_in_debug_display_errors_panics_or_traces() {
         seen.push(format!("{builder:?}"));
         let client = builder.build().unwrap();
         seen.push(format!("{client:?} {:?}", client.generated()));
-        seen.push(format!("{:?}", client.prospects().enroll("tech_executives_monitor").prospect_id(ID)));
+        seen.push(format!("{:?}", client.prospects().enroll("tech_executives_monitor").prospect_id(support::PROSPECT_ID)));
 
         let created = enroll(&client).await.unwrap();
         seen.push(format!("{created:?}"));

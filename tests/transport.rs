@@ -3,20 +3,8 @@
 mod support;
 
 use explorium::testing::{Fault, KeyCheck, LocalServer};
-use explorium::{Client, ErrorKind, ProspectEvent};
+use explorium::{Client, ErrorKind};
 use support::*;
-
-const ID: &str = "20ae6cbf564ee683e66685e429844a5ff8ffc30f";
-
-async fn enroll(client: &Client) -> Result<explorium::Enrollment, explorium::Error> {
-    client
-        .prospects()
-        .enroll("tech_executives_monitor")
-        .prospect_id(ID)
-        .event_type(ProspectEvent::ProspectChangedRole)
-        .send()
-        .await
-}
 
 #[tokio::test]
 async fn the_key_never_follows_a_redirect_to_another_origin() {

@@ -88,3 +88,28 @@ pub fn client_for(server: &LocalServer) -> explorium::Client {
         .build()
         .expect("client builds")
 }
+
+/// The first documented prospect id.
+pub const PROSPECT_ID: &str = "20ae6cbf564ee683e66685e429844a5ff8ffc30f";
+
+/// A minimal valid add through the client.
+pub async fn enroll(client: &explorium::Client) -> Result<explorium::Enrollment, explorium::Error> {
+    client
+        .prospects()
+        .enroll("tech_executives_monitor")
+        .prospect_id(PROSPECT_ID)
+        .event_type(explorium::ProspectEvent::ProspectChangedRole)
+        .send()
+        .await
+}
+
+/// A minimal valid update of the documented enrollment `en_8d52c3f1`, through the client.
+pub async fn update(client: &explorium::Client) -> Result<explorium::Enrollment, explorium::Error> {
+    client
+        .prospects()
+        .update_enrollment("en_8d52c3f1", "tech_executives_monitor")
+        .prospect_id(PROSPECT_ID)
+        .event_type(explorium::ProspectEvent::ProspectChangedRole)
+        .send()
+        .await
+}
