@@ -199,15 +199,7 @@ impl Client {
         if status.is_success() {
             return serde_json::from_slice::<WireEnrollment>(&body)
                 .map(Enrollment::from)
-                .map_err(|e| {
-                    Error::new(
-                        ErrorKind::Decode,
-                        format!("undecodable {status} response: {e}"),
-                    )
-                    .with_status(status)
-                    .with_body_excerpt(Some(self.scrub(excerpt(&body))))
-                    .with_source(e)
-                });
+                .map_err(|e| self.decode_error(status, &body, e));
         }
         Err(self.status_error(
             operation,
@@ -249,6 +241,25 @@ impl Client {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+
+    /// serde's message can quote the body, so it is scrubbed, and the source kept only when
+    /// it quotes nothing secret.
+    fn decode_error(&self, status: StatusCode, body: &[u8], error: serde_json::Error) -> Error {
+        let text = self.scrub(String::from_utf8_lossy(body).into_owned());
+        let said = error.to_string();
+        let scrubbed = self.scrub(said.clone());
+        let decode = Error::new(
+            ErrorKind::Decode,
+            format!("undecodable {status} response: {scrubbed}"),
+        )
+        .with_status(status)
+        .with_body_excerpt(Some(excerpt(text.as_bytes())));
+        if scrubbed == said {
+            decode.with_source(error)
+        } else {
+            decode
+        }
     }
 
     fn status_error(
@@ -298,7 +309,7 @@ impl Client {
             500..=599 => (ErrorKind::Server, format!("server error ({status})")),
             300..=399 => (
                 ErrorKind::UnexpectedStatus,
-                format!("redirect ({status}) not followed: it leaves the base URL's origin"),
+                format!("redirect ({status}) not followed: only redirects within the base URL's origin are"),
             ),
             _ => (
                 ErrorKind::UnexpectedStatus,

@@ -8,12 +8,27 @@ pub(crate) const MAX_IDS: usize = 20;
 /// Shortest enrollment key (`minLength`).
 pub(crate) const MIN_KEY_CHARS: usize = 4;
 
+/// Longest input quoted in an error, in characters: errors stay readable whatever the input.
+const QUOTE_LIMIT: usize = 48;
+
+/// `value` in quotes, cut to [`QUOTE_LIMIT`] characters.
+pub(crate) fn quoted(value: &str) -> String {
+    match value.char_indices().nth(QUOTE_LIMIT) {
+        None => format!("{value:?}"),
+        Some((end, _)) => format!(
+            "{:?}… ({} characters)",
+            &value[..end],
+            value.chars().count()
+        ),
+    }
+}
+
 /// `enrollment_key`: at least 4 characters (Unicode scalar values, as JSON Schema counts).
 pub(crate) fn enrollment_key(key: &str) -> Result<(), Error> {
     if key.chars().count() < MIN_KEY_CHARS {
         return Err(Error::invalid_request(
             "enrollment_key",
-            format!("{key:?} is shorter than {MIN_KEY_CHARS} characters"),
+            format!("{} is shorter than {MIN_KEY_CHARS} characters", quoted(key)),
         ));
     }
     Ok(())
@@ -37,7 +52,7 @@ pub(crate) fn ids(field: &str, ids: &[String], hex_len: usize) -> Result<Vec<Str
         if !is_hex {
             return Err(Error::invalid_request(
                 format!("{field}[{index}]"),
-                format!("{id:?} is not {hex_len} lowercase hex characters"),
+                format!("{} is not {hex_len} lowercase hex characters", quoted(id)),
             ));
         }
         if !unique.contains(id) {
@@ -118,6 +133,16 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("21 distinct ids"));
+    }
+
+    #[test]
+    fn long_inputs_are_quoted_cut() {
+        let error = ids("prospect_ids", &["x".repeat(1 << 20)], 40)
+            .unwrap_err()
+            .to_string();
+        assert!(error.len() < 200, "{error}");
+        assert!(error.contains("(1048576 characters)"), "{error}");
+        assert_eq!(quoted("abc"), "\"abc\"");
     }
 
     #[test]

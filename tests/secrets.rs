@@ -73,6 +73,10 @@ fn the_key_never_appears_in_debug_display_errors_panics_or_traces() {
             Fault::status(429).retry_after(3),
             Fault::respond(422, serde_json::json!({"detail": [{"loc": ["body"], "msg": format!("bad {KEY}"), "type": "x"}]})),
             Fault::respond(400, serde_json::json!({"details": format!("your key {KEY} is odd"), "correlation_id": "c"})),
+            Fault::respond(
+                200,
+                serde_json::json!({"enrollment_id": "en_1", "enrollment_key": "abcd", "response_context": format!("echo {KEY}")}),
+            ),
             Fault::malformed_json(),
             Fault::truncated_body(),
             Fault::close_connection(),
@@ -86,7 +90,7 @@ fn the_key_never_appears_in_debug_display_errors_panics_or_traces() {
         errors.push(client.prospects().enroll("abc").send().await.unwrap_err());
         errors.push(Client::builder().api_key(format!("{KEY}\n")).build().unwrap_err());
     });
-    assert_eq!(errors.len(), 11);
+    assert_eq!(errors.len(), 12);
     seen.extend(errors.iter().map(describe));
 
     // What `.unwrap()` on an error prints.
