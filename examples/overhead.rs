@@ -5,7 +5,8 @@
 //! cargo run --release --example overhead
 //! ```
 //!
-//! Prints the median time per call of each, over rounds of calls, and their ratio. Machines are
+//! Prints the median time per call of each, over rounds of calls, and their ratio; and how
+//! long the local server takes to start. Machines are
 //! shared and noisy: compare the ratio, not the absolute times.
 
 use std::time::{Duration, Instant};
@@ -23,7 +24,20 @@ const IDS: [&str; 2] = [
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The first start compiles the spec's validators (once per process); later ones do not.
+    let started = Instant::now();
     let server = LocalServer::start().await?;
+    let first_start = started.elapsed();
+    let mut starts = Vec::new();
+    for _ in 0..21 {
+        let started = Instant::now();
+        drop(LocalServer::start().await?);
+        starts.push(started.elapsed());
+    }
+    println!(
+        "LocalServer::start: first {first_start:?}, then median {:?}",
+        median(&mut starts)
+    );
     let client = Client::builder()
         .api_key(server.api_key())
         .base_url(server.base_url())

@@ -271,7 +271,9 @@ impl LocalServer {
         self.shared.lock().faults.push_back(fault);
     }
 
-    /// Every request received so far, oldest first.
+    /// Every request answered so far (or whose connection was closed by a fault), in that
+    /// order. A request is recorded when its answer is ready: one still stalled by
+    /// [`Fault::stall`] is not there yet.
     pub fn journal(&self) -> Vec<RecordedRequest> {
         self.shared.lock().journal.clone()
     }
