@@ -198,10 +198,12 @@ async fn a_stalled_server_is_a_timeout_on_the_paused_clock() {
 
 #[tokio::test]
 async fn nothing_listening_is_a_retryable_connection_error_even_for_an_add() {
-    let server = LocalServer::start().await.unwrap();
-    let client = client_for(&server);
-    drop(server);
-    tokio::task::yield_now().await;
+    let (_held, addr) = refusing_address();
+    let client = Client::builder()
+        .api_key("k-1234")
+        .base_url(format!("http://{addr}"))
+        .build()
+        .unwrap();
     let error = enroll(&client).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Connection, "{error:?}");
     assert!(error.is_retryable(), "nothing reached a server");

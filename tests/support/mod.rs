@@ -113,3 +113,12 @@ pub async fn update(client: &explorium::Client) -> Result<explorium::Enrollment,
         .send()
         .await
 }
+
+/// A loopback address where nothing listens, for as long as the socket is held: bound, never
+/// listening, so the port cannot be taken by a server of a test running in parallel.
+pub fn refusing_address() -> (tokio::net::TcpSocket, std::net::SocketAddr) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    (socket, addr)
+}
