@@ -13,8 +13,19 @@ fn openapi_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi")
 }
 
+/// The three seed documents, by name: these tests stay true when more are published.
 fn upstream() -> Vec<Source> {
-    spec::read_upstream(&openapi_dir().join("upstream")).expect("upstream documents load")
+    [
+        "add_prospects_enrollments",
+        "update_businesses_enrollments",
+        "update_prospects_enrollments",
+    ]
+    .iter()
+    .map(|name| {
+        let path = openapi_dir().join("upstream").join(format!("{name}.yaml"));
+        spec::read_source(&path).expect("seed document loads")
+    })
+    .collect()
 }
 
 fn overlay() -> spec::Overlay {
@@ -239,7 +250,7 @@ fn overlay_declares_openapi_3_0_and_accepts_either_response_context() {
 
 #[test]
 fn upstream_files_are_left_untouched() {
-    for source in upstream() {
+    for source in spec::read_upstream(&openapi_dir().join("upstream")).unwrap() {
         assert_eq!(source.document["openapi"], "3.1.0", "{}", source.name);
     }
 }
