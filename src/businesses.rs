@@ -21,7 +21,6 @@ const UPDATE: Operation = Operation {
 
 /// Business ids are 32 lowercase hex digits.
 const BUSINESS_ID_HEX: usize = 32;
-const EXAMPLE_EVENT: &str = "new_funding_round";
 
 /// Business enrollments, from [`Client::businesses`].
 #[derive(Debug, Clone)]
@@ -74,9 +73,7 @@ impl UpdateBusinesses {
     pub fn body(&self) -> Result<types::BusinessesEnrollmentsUpdateRequest, Error> {
         validate::enrollment_id(&self.enrollment_id)?;
         validate::enrollment_key(&self.enrollment_key)?;
-        let (ids, event_types) =
-            self.lists
-                .checked("business_ids", BUSINESS_ID_HEX, EXAMPLE_EVENT)?;
+        let (ids, event_types) = self.lists.checked("business_ids", BUSINESS_ID_HEX)?;
         Ok(types::BusinessesEnrollmentsUpdateRequest {
             enrollment_id: self.enrollment_id.clone(),
             enrollment_key: conversion("enrollment_key", self.enrollment_key.as_str().try_into())?,

@@ -36,12 +36,25 @@ pub trait IntoEvent<E>: sealed::Sealed {
     fn into_event(self) -> Result<E, String>;
 }
 
+/// What error messages say of an event enum.
+pub(crate) trait EventKind: Copy + PartialEq + std::str::FromStr {
+    /// `prospect`, `business`.
+    const NAME: &'static str;
+    /// A valid wire string, quoted in errors.
+    const EXAMPLE: &'static str;
+}
+
 macro_rules! event_kind {
-    ($event:ty, $what:literal) => {
+    ($event:ty, $name:literal, $example:literal) => {
+        impl EventKind for $event {
+            const NAME: &'static str = $name;
+            const EXAMPLE: &'static str = $example;
+        }
+
         impl $event {
-            #[doc = concat!("Parses a wire string (`", $what, "`), with an error naming the value when it is not one.")]
+            #[doc = concat!("Parses a wire string (`", $example, "`), with an error naming the value when it is not one.")]
             pub fn from_wire(value: &str) -> Result<Self, Error> {
-                value.parse().map_err(|_| unknown_event("event_type", value, $what))
+                value.parse().map_err(|_| unknown_event::<Self>("event_type", value))
             }
         }
 
@@ -59,8 +72,8 @@ macro_rules! event_kind {
     };
 }
 
-event_kind!(ProspectEvent, "prospect_changed_role");
-event_kind!(BusinessEvent, "new_funding_round");
+event_kind!(ProspectEvent, "prospect", "prospect_changed_role");
+event_kind!(BusinessEvent, "business", "new_funding_round");
 
 impl<E> IntoEvent<E> for &str {
     fn into_event(self) -> Result<E, String> {
@@ -80,33 +93,29 @@ impl<E> IntoEvent<E> for &String {
     }
 }
 
-pub(crate) fn unknown_event(field: &str, value: &str, example: &str) -> Error {
-    let kind = if example.starts_with("prospect") {
-        "prospect"
-    } else {
-        "business"
-    };
+pub(crate) fn unknown_event<E: EventKind>(field: &str, value: &str) -> Error {
+    let value = crate::validate::quoted(value);
     Error::invalid_request(
         field,
-        format!("{value:?} is not a {kind} event type (e.g. {example:?})"),
+        format!(
+            "{value} is not a {} event type (e.g. {:?})",
+            E::NAME,
+            E::EXAMPLE
+        ),
     )
 }
 
 /// Resolves the setter's inputs: wire strings are parsed here, so `IntoEvent` for strings needs
-/// no knowledge of `E`.
-pub(crate) fn resolve<E>(inputs: &[Result<E, String>], example: &str) -> Result<Vec<E>, Error>
-where
-    E: Copy + PartialEq + std::str::FromStr,
-{
+/// no knowledge of `E`. Duplicates are dropped, order kept.
+pub(crate) fn resolve<E: EventKind>(inputs: &[Result<E, String>]) -> Result<Vec<E>, Error> {
     let mut events = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.iter().enumerate() {
         let event = match input {
             Ok(event) => *event,
             Err(wire) => wire
                 .parse()
-                .map_err(|_| unknown_event(&format!("event_types[{index}]"), wire, example))?,
+                .map_err(|_| unknown_event::<E>(&format!("event_types[{index}]"), wire))?,
         };
-        // Duplicates are dropped, order kept.
         if !events.contains(&event) {
             events.push(event);
         }

@@ -24,7 +24,6 @@ const UPDATE: Operation = Operation {
 
 /// Prospect ids are 40 lowercase hex digits.
 const PROSPECT_ID_HEX: usize = 40;
-const EXAMPLE_EVENT: &str = "prospect_changed_role";
 
 /// Prospect enrollments, from [`Client::prospects`].
 #[derive(Debug, Clone)]
@@ -87,9 +86,7 @@ impl EnrollProspects {
     /// it breaks. Nothing is sent.
     pub fn body(&self) -> Result<types::ProspectsEnrollmentsAddRequest, Error> {
         validate::enrollment_key(&self.enrollment_key)?;
-        let (ids, event_types) =
-            self.lists
-                .checked("prospect_ids", PROSPECT_ID_HEX, EXAMPLE_EVENT)?;
+        let (ids, event_types) = self.lists.checked("prospect_ids", PROSPECT_ID_HEX)?;
         Ok(types::ProspectsEnrollmentsAddRequest {
             enrollment_key: conversion("enrollment_key", self.enrollment_key.as_str().try_into())?,
             prospect_ids: conversion(
@@ -135,9 +132,7 @@ impl UpdateProspects {
     pub fn body(&self) -> Result<types::ProspectsEnrollmentsUpdateRequest, Error> {
         validate::enrollment_id(&self.enrollment_id)?;
         validate::enrollment_key(&self.enrollment_key)?;
-        let (ids, event_types) =
-            self.lists
-                .checked("prospect_ids", PROSPECT_ID_HEX, EXAMPLE_EVENT)?;
+        let (ids, event_types) = self.lists.checked("prospect_ids", PROSPECT_ID_HEX)?;
         Ok(types::ProspectsEnrollmentsUpdateRequest {
             enrollment_id: self.enrollment_id.clone(),
             enrollment_key: conversion("enrollment_key", self.enrollment_key.as_str().try_into())?,

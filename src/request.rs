@@ -1,7 +1,7 @@
 //! What the enrollment builders share: the id and event lists and their setters.
 
 use crate::error::Error;
-use crate::events::{resolve, IntoEvent};
+use crate::events::{resolve, EventKind, IntoEvent};
 use crate::validate;
 
 /// The lists of one request, as the caller gave them; checked by [`Lists::checked`].
@@ -20,7 +20,7 @@ impl<E> Default for Lists<E> {
     }
 }
 
-impl<E: Copy + PartialEq + std::str::FromStr> Lists<E> {
+impl<E: EventKind> Lists<E> {
     pub(crate) fn add_ids<I>(&mut self, ids: I)
     where
         I: IntoIterator,
@@ -44,10 +44,9 @@ impl<E: Copy + PartialEq + std::str::FromStr> Lists<E> {
         &self,
         ids_field: &str,
         hex_len: usize,
-        example_event: &str,
     ) -> Result<(Vec<String>, Vec<E>), Error> {
         let ids = validate::ids(ids_field, &self.ids, hex_len)?;
-        let events = resolve(&self.events, example_event)?;
+        let events = resolve(&self.events)?;
         validate::not_empty("event_types", &events)?;
         Ok((ids, events))
     }
