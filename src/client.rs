@@ -282,9 +282,11 @@ impl Client {
             .or_else(|| string_at("/response_context/correlation_id"))
             .or_else(|| string_at("/request_context/correlation_id"))
             .or(header_correlation_id);
+        // Bounded like the excerpt: the message goes into logs.
         let server_message = ["/details", "/message", "/detail", "/error"]
             .iter()
-            .find_map(|p| string_at(p));
+            .find_map(|p| string_at(p))
+            .map(|said| excerpt(said.as_bytes()));
         let retry_after = header_retry_after.or_else(|| {
             parsed
                 .get("retry_after")

@@ -105,6 +105,23 @@ async fn a_server_422_keeps_its_detail_list() {
 }
 
 #[tokio::test]
+async fn a_huge_server_message_is_cut_in_the_error() {
+    let server = LocalServer::start().await.unwrap();
+    let client = client_for(&server);
+    server.inject(Fault::respond(
+        500,
+        serde_json::json!({"details": "x".repeat(1 << 20)}),
+    ));
+    let error = enroll(&client).await.unwrap_err();
+    assert!(
+        error.to_string().len() < 1024,
+        "{} bytes",
+        error.to_string().len()
+    );
+    assert!(error.body_excerpt().unwrap().len() <= 512 + 3);
+}
+
+#[tokio::test]
 async fn both_documented_429_bodies_give_retry_after() {
     let server = LocalServer::start().await.unwrap();
     let client = client_for(&server);
