@@ -115,3 +115,77 @@ fn accepted_by_the_builder_means_accepted_by_the_server_and_refused_means_invali
         "accepted {accepted}, refused {refused}"
     );
 }
+
+/// Business ids: 32 hex; the same shapes of wrongness.
+fn business_ids() -> impl Strategy<Value = Vec<String>> {
+    let valid = "[0-9a-f]{32}";
+    let any = prop_oneof![6 => "[0-9a-f]{32}", 1 => "[0-9a-f]{31}", 1 => "[0-9a-f]{40}", 1 => "[0-9A-F]{32}", 1 => ".{0,34}"];
+    prop_oneof![3 => prop::collection::vec(valid, 1..=23), 2 => prop::collection::vec(any, 0..26)]
+}
+
+fn business_events() -> impl Strategy<Value = Vec<String>> {
+    let known = prop::sample::select(vec![
+        "ipo_announcement",
+        "new_office",
+        "cost_cutting",
+        "hiring_in_unknown_department",
+    ])
+    .prop_map(String::from);
+    let any = prop_oneof![4 => known.clone(), 1 => "[a-z_]{0,30}"];
+    prop_oneof![3 => prop::collection::vec(known, 1..4), 1 => prop::collection::vec(any, 0..4)]
+}
+
+#[test]
+fn business_updates_agree_with_the_schema_too() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(server_with_documented_enrollments());
+    let client = client_for(&server);
+    let (accepted, refused) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    runner()
+        .run(&(business_ids(), business_events()), |(ids, events)| {
+            let request = client
+                .businesses()
+                .update_enrollment("en_7b429a01", "my_b2b_saas_monitor")
+                .business_ids(ids.clone())
+                .event_types(events.clone());
+            match request.body() {
+                Ok(_) => {
+                    accepted.set(accepted.get() + 1);
+                    let sent = runtime.block_on(request.send());
+                    prop_assert!(
+                        sent.is_ok(),
+                        "builder accepted, server refused: {:?}",
+                        sent.err()
+                    );
+                }
+                Err(error) => {
+                    refused.set(refused.get() + 1);
+                    let raw = json!({
+                        "enrollment_key": "my_b2b_saas_monitor",
+                        "enrollment_id": "en_7b429a01",
+                        "business_ids": ids,
+                        "event_types": events,
+                    });
+                    let (status, answer) =
+                        runtime.block_on(send(&server, "PATCH", BUSINESSES_PATH, &raw));
+                    prop_assert_eq!(
+                        status,
+                        422,
+                        "builder refused ({}), schema accepted: {}",
+                        error,
+                        answer
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    let (accepted, refused) = (accepted.get(), refused.get());
+    assert!(
+        accepted >= 40 && refused >= 40,
+        "accepted {accepted}, refused {refused}"
+    );
+}
