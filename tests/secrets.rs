@@ -3,29 +3,15 @@
 
 mod support;
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use explorium::testing::{Fault, LocalServer};
 use explorium::Client;
-use support::enroll;
+use support::{enroll, Captured};
 use tracing_subscriber::fmt::format::FmtSpan;
 
 const KEY: &str = "sk-live-SECRET-7f3a9c1e";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn describe(error: &explorium::Error) -> String {
     let mut text = format!("{error} | {error:?} | {:?}", error.body_excerpt());
@@ -113,7 +99,7 @@ fn the_key_never_appears_in_debug_display_errors_panics_or_traces() {
         "the hook saw the panics"
     );
 
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(
         logs.contains("explorium.call") && logs.contains("call failed"),
         "tracing was captured: {logs}"

@@ -3,25 +3,9 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use explorium::testing::{Fault, LocalServer};
 use support::*;
 use tracing_subscriber::fmt::format::FmtSpan;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn each_call_is_one_span_with_its_outcome_and_no_body() {
@@ -41,7 +25,7 @@ async fn each_call_is_one_span_with_its_outcome_and_no_body() {
     server.inject(Fault::status(503));
     let failed = enroll(&client).await.unwrap_err();
 
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     let closes: Vec<&str> = logs
         .lines()
         .filter(|l| l.contains("explorium.call") && l.contains("close"))
