@@ -748,7 +748,8 @@ async fn the_generated_client_round_trips_all_three_operations() {
 }
 
 #[tokio::test]
-async fn the_generated_client_decodes_the_request_context_variant_and_422s() {
+async fn the_generated_client_decodes_the_request_context_variant_and_hands_back_undeclared_statuses(
+) {
     let server = LocalServer::start().await.unwrap();
     let client = generated_client(&server);
     server.inject(Fault::request_context_variant());

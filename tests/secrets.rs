@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use explorium::testing::{Fault, LocalServer};
 use explorium::Client;
-use support::{enroll, Captured};
+use support::{capture_traces, enroll};
 use tracing_subscriber::fmt::format::FmtSpan;
 
 const KEY: &str = "sk-live-SECRET-7f3a9c1e";
@@ -25,15 +25,7 @@ fn describe(error: &explorium::Error) -> String {
 
 #[test]
 fn the_key_never_appears_in_debug_display_errors_panics_or_traces() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::FULL)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = capture_traces(FmtSpan::FULL);
     // One thread: the subscriber is this thread's, and the server runs here too.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

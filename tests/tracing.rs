@@ -9,15 +9,7 @@ use tracing_subscriber::fmt::format::FmtSpan;
 
 #[tokio::test]
 async fn each_call_is_one_span_with_its_outcome_and_no_body() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = capture_traces(FmtSpan::CLOSE);
 
     let server = LocalServer::start().await.unwrap();
     let client = client_for(&server);

@@ -144,3 +144,18 @@ impl std::io::Write for Captured {
         Ok(())
     }
 }
+
+/// Every tracing event and span of this thread, at every level, until the guard drops.
+pub fn capture_traces(
+    span_events: tracing_subscriber::fmt::format::FmtSpan,
+) -> (Captured, tracing::subscriber::DefaultGuard) {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(span_events)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    (logs, tracing::subscriber::set_default(subscriber))
+}
