@@ -689,9 +689,19 @@ pub(crate) fn generate(merged: &Value) -> Result<String, SpecError> {
             message: format!("not a valid OpenAPI 3.0 document: {e}"),
         })?;
     let mut settings = progenitor::GenerationSettings::default();
+    // Every request goes through the crate's retry engine: the shared client state is the
+    // inner type, and `Expected` hooks make a missing `exec` implementation a compile error.
+    let inner_type =
+        "std::sync::Arc<crate::client::Shared>"
+            .parse()
+            .map_err(|e: proc_macro2::LexError| SpecError::Generate {
+                message: e.to_string(),
+            })?;
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
-        .with_tag(progenitor::TagStyle::Merged);
+        .with_tag(progenitor::TagStyle::Merged)
+        .with_inner_type(inner_type)
+        .with_hooks(progenitor::HooksMode::Expected);
     let mut generator = progenitor::Generator::new(&settings);
     let tokens = generator
         .generate_tokens(&spec)

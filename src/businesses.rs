@@ -5,12 +5,13 @@
 
 use reqwest::Method;
 
-use crate::client::{Client, Operation};
+use crate::client::Client;
 use crate::enrollment::Enrollment;
 use crate::error::Error;
 use crate::events::BusinessEvent;
 use crate::generated::types;
 use crate::request::{conversion, list_setters, Lists};
+use crate::transport::Operation;
 use crate::validate;
 
 const UPDATE: Operation = Operation {

@@ -1,51 +1,39 @@
-//! [`Client`] and [`ClientBuilder`]: key, base URL, timeouts, limits, and the one transport
-//! every call goes through.
+//! [`Client`] and [`ClientBuilder`]: key, base URL, timeouts, retry policy, limits.
 
 use std::fmt;
 use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
-use reqwest::{Method, StatusCode, Url};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
-use serde_json::Value;
-use tracing::Instrument;
 
-use crate::enrollment::{Enrollment, WireEnrollment};
-use crate::error::{excerpt, Error, ErrorKind, FieldError};
+use crate::enrollment::Enrollment;
+use crate::error::Error;
 use crate::generated;
+use crate::rate_limit::RateLimiter;
+use crate::retry::{Engine, RetryPolicy};
+use crate::transport::Operation;
 
 /// Explorium's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.explorium.ai";
-/// Default limit for a whole call, connection to last byte.
+/// Default limit for one attempt, connection to last byte.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default limit for establishing a connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default limit for a whole call: every attempt and every wait between them.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 /// Default limit on a response body: enrollment responses are a few hundred bytes.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 << 20;
 
 const USER_AGENT: &str = concat!("explorium-rust/", env!("CARGO_PKG_VERSION"));
 const MAX_REDIRECTS: usize = 5;
 
-/// An operation of the API, as the handwritten layer calls it. `tests/client.rs` checks each
-/// against the merged spec through the local server.
-#[derive(Debug)]
-pub(crate) struct Operation {
-    pub(crate) id: &'static str,
-    pub(crate) method: Method,
-    pub(crate) path: &'static str,
-}
-
-impl Operation {
-    /// `PATCH` replaces the enrollment's lists, so repeating it is harmless; `POST` creates.
-    fn idempotent(&self) -> bool {
-        self.method != Method::POST
-    }
-}
-
-/// A client for the Partner Service API. Cheap to clone: clones share one connection pool.
+/// A client for the Partner Service API. Cheap to clone: clones share one connection pool,
+/// one retry budget and what the server said of the rate limit.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), explorium::Error> {
@@ -69,22 +57,38 @@ pub struct Client {
 }
 
 struct Inner {
-    http: reqwest::Client,
-    /// Without a trailing slash; operation paths are appended.
-    base_url: String,
-    max_response_bytes: usize,
-    /// Kept only to scrub it from anything a server might echo back.
-    api_key: SecretString,
+    shared: Arc<Shared>,
     generated: generated::Client,
+}
+
+/// What every call of a client and its clones shares, the generated client's included (it
+/// is that client's inner type, which its `exec` hook runs requests through).
+pub(crate) struct Shared {
+    pub(crate) http: reqwest::Client,
+    /// Without a trailing slash; operation paths are appended.
+    pub(crate) base_url: String,
+    pub(crate) max_response_bytes: usize,
+    /// Kept only to scrub it from anything a server might echo back.
+    pub(crate) api_key: SecretString,
+    pub(crate) engine: Engine,
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"[redacted]")
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("retry", &self.engine.policy)
+            .field("timeout", &self.engine.attempt_timeout)
+            .field("deadline", &self.engine.deadline)
+            .finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
-            .field("api_key", &"[redacted]")
-            .field("max_response_bytes", &self.inner.max_response_bytes)
-            .finish_non_exhaustive()
+        self.inner.shared.fmt(f)
     }
 }
 
@@ -111,16 +115,18 @@ impl Client {
     }
 
     /// The generated client for the same base URL, sharing this client's connection pool,
-    /// API key header, `User-Agent`, timeouts and redirect policy: the way to call operations
-    /// this layer does not wrap yet. Its calls skip this layer's validation, body limit and
-    /// error mapping.
+    /// API key header, `User-Agent`, timeouts, redirect policy, retry policy, retry budget and
+    /// rate-limit state: its calls go through the same retry engine (an add, `POST`, is
+    /// repeated only when the server cannot have acted on it). It is the way to call
+    /// operations this layer does not wrap yet; its calls skip this layer's validation, body
+    /// limit and error mapping.
     pub fn generated(&self) -> &generated::Client {
         &self.inner.generated
     }
 
     /// The base URL calls go to, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.inner.shared.base_url
     }
 
     /// Sends `body` to `operation` and decodes the enrollment it answers.
@@ -129,288 +135,13 @@ impl Client {
         operation: &Operation,
         body: &impl Serialize,
     ) -> Result<Enrollment, Error> {
-        let span = tracing::info_span!(
-            "explorium.call",
-            operation = operation.id,
-            http.method = %operation.method,
-            http.status = tracing::field::Empty,
-            correlation_id = tracing::field::Empty,
-            elapsed_ms = tracing::field::Empty,
-        );
-        let started = Instant::now();
-        let result = self
-            .call(operation, body, &span)
-            .instrument(span.clone())
-            .await;
-        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-        match &result {
-            Ok(enrollment) => {
-                if let Some(context) = enrollment.context() {
-                    span.record("correlation_id", context.correlation_id());
-                }
-                tracing::debug!(parent: &span, "call succeeded");
-            }
-            Err(error) => {
-                if let Some(correlation_id) = error.correlation_id() {
-                    span.record("correlation_id", correlation_id);
-                }
-                tracing::warn!(parent: &span, error = %error, "call failed");
-            }
-        }
-        result.map_err(|e| e.with_operation(operation.id))
-    }
-
-    async fn call(
-        &self,
-        operation: &Operation,
-        body: &impl Serialize,
-        span: &tracing::Span,
-    ) -> Result<Enrollment, Error> {
-        let body = serde_json::to_vec(body).map_err(|e| Error::invalid_request("body", e))?;
-        let url = format!("{}{}", self.inner.base_url, operation.path);
-        let response = self
-            .inner
-            .http
-            .request(operation.method.clone(), url)
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .body(body)
-            .send()
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid_request("body", e).with_operation(operation.id))?;
+        self.inner
+            .shared
+            .call(operation, operation.path, Some(body.into()))
             .await
-            .map_err(|e| transport_error(e, operation))?;
-        let status = response.status();
-        span.record("http.status", status.as_u16());
-        let header_correlation_id = ["x-correlation-id", "x-request-id"]
-            .iter()
-            .find_map(|name| {
-                response
-                    .headers()
-                    .get(*name)?
-                    .to_str()
-                    .ok()
-                    .map(String::from)
-            });
-        let header_retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let body = self.read_body(response, operation, status).await?;
-        if status.is_success() {
-            return serde_json::from_slice::<WireEnrollment>(&body)
-                .map(Enrollment::from)
-                .map_err(|e| self.decode_error(status, &body, e));
-        }
-        Err(self.status_error(
-            operation,
-            status,
-            &body,
-            header_correlation_id,
-            header_retry_after,
-        ))
     }
-
-    /// The body, refused past `max_response_bytes` whether or not a length was announced.
-    async fn read_body(
-        &self,
-        mut response: reqwest::Response,
-        operation: &Operation,
-        status: StatusCode,
-    ) -> Result<Vec<u8>, Error> {
-        let limit = self.inner.max_response_bytes;
-        let too_large = || {
-            Error::new(
-                ErrorKind::ResponseTooLarge,
-                format!("{status} response body larger than the {limit}-byte limit"),
-            )
-            .with_status(status)
-        };
-        let announced = response.content_length().unwrap_or(0);
-        if announced > limit as u64 {
-            return Err(too_large());
-        }
-        let mut body = Vec::with_capacity(announced as usize);
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| transport_error(e, operation).with_status(status))?
-        {
-            if body.len() + chunk.len() > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
-    }
-
-    /// serde's message can quote the body, so it is scrubbed, and the source kept only when
-    /// it quotes nothing secret.
-    fn decode_error(&self, status: StatusCode, body: &[u8], error: serde_json::Error) -> Error {
-        let text = self.scrub(String::from_utf8_lossy(body).into_owned());
-        let said = error.to_string();
-        let scrubbed = self.scrub(said.clone());
-        let decode = Error::new(
-            ErrorKind::Decode,
-            format!("undecodable {status} response: {scrubbed}"),
-        )
-        .with_status(status)
-        .with_body_excerpt(Some(excerpt(text.as_bytes())));
-        if scrubbed == said {
-            decode.with_source(error)
-        } else {
-            decode
-        }
-    }
-
-    fn status_error(
-        &self,
-        operation: &Operation,
-        status: StatusCode,
-        body: &[u8],
-        header_correlation_id: Option<String>,
-        header_retry_after: Option<Duration>,
-    ) -> Error {
-        let text = self.scrub(String::from_utf8_lossy(body).into_owned());
-        let parsed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let string_at = |pointer: &str| {
-            parsed
-                .pointer(pointer)
-                .and_then(Value::as_str)
-                .map(String::from)
-        };
-        let correlation_id = string_at("/correlation_id")
-            .or_else(|| string_at("/response_context/correlation_id"))
-            .or_else(|| string_at("/request_context/correlation_id"))
-            .or(header_correlation_id);
-        // Bounded like the excerpt: the message goes into logs.
-        let server_message = ["/details", "/message", "/detail", "/error"]
-            .iter()
-            .find_map(|p| string_at(p))
-            .map(|said| excerpt(said.as_bytes()));
-        let retry_after = header_retry_after.or_else(|| {
-            parsed
-                .get("retry_after")
-                .and_then(Value::as_u64)
-                .map(Duration::from_secs)
-        });
-        let (kind, what) = match status.as_u16() {
-            422 => (
-                ErrorKind::Validation,
-                "the server rejected the request as invalid".to_string(),
-            ),
-            401 => (
-                ErrorKind::Unauthorized,
-                "the API key was refused (401)".into(),
-            ),
-            403 => (
-                ErrorKind::OutOfCredits,
-                "out of credits, or the key may not do this (403)".into(),
-            ),
-            404 => (ErrorKind::NotFound, "not found (404)".into()),
-            429 => (ErrorKind::RateLimited, "rate limited (429)".into()),
-            500..=599 => (ErrorKind::Server, format!("server error ({status})")),
-            300..=399 => (
-                ErrorKind::UnexpectedStatus,
-                format!("redirect ({status}) not followed: only redirects within the base URL's origin are"),
-            ),
-            _ => (
-                ErrorKind::UnexpectedStatus,
-                format!("unexpected status {status}"),
-            ),
-        };
-        let message = match server_message {
-            Some(said) => format!("{what}: {said}"),
-            None => what,
-        };
-        let details = match kind {
-            ErrorKind::Validation => validation_details(&parsed),
-            _ => Vec::new(),
-        };
-        Error::new(kind, message)
-            .with_status(status)
-            .with_correlation_id(correlation_id)
-            .with_retry_after(retry_after)
-            .with_details(details)
-            .with_body_excerpt(Some(excerpt(text.as_bytes())))
-            .with_safe_to_repeat(operation.idempotent())
-    }
-
-    /// A server has no business echoing the key; if one does, it stops here.
-    fn scrub(&self, text: String) -> String {
-        let key = self.inner.api_key.expose_secret();
-        if text.contains(key) {
-            text.replace(key, "[redacted]")
-        } else {
-            text
-        }
-    }
-}
-
-/// FastAPI's `{"detail": [{"loc": ["body", "prospect_ids", 3], "msg", "type"}]}`.
-fn validation_details(body: &Value) -> Vec<FieldError> {
-    let Some(entries) = body.get("detail").and_then(Value::as_array) else {
-        return Vec::new();
-    };
-    entries
-        .iter()
-        .map(|entry| {
-            let mut field = String::new();
-            let loc = entry
-                .get("loc")
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            for (position, segment) in loc.iter().enumerate() {
-                match segment {
-                    Value::String(name) if position == 0 && name == "body" && loc.len() > 1 => {}
-                    Value::String(name) => {
-                        if !field.is_empty() {
-                            field.push('.');
-                        }
-                        field.push_str(name);
-                    }
-                    other => field.push_str(&format!("[{other}]")),
-                }
-            }
-            let text = |key: &str| {
-                entry
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            FieldError {
-                field,
-                message: text("msg"),
-                kind: text("type"),
-            }
-        })
-        .collect()
-}
-
-fn transport_error(error: reqwest::Error, operation: &Operation) -> Error {
-    // Nothing reached the server if no connection was made.
-    let safe = error.is_connect() || operation.idempotent();
-    let kind = if error.is_timeout() {
-        ErrorKind::Timeout
-    } else {
-        ErrorKind::Connection
-    };
-    let mut message = String::from(if error.is_timeout() {
-        "timed out"
-    } else {
-        "connection failed"
-    });
-    // reqwest's own text is generic; its causes say what happened.
-    let mut cause = std::error::Error::source(&error);
-    while let Some(inner) = cause {
-        message.push_str(": ");
-        message.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    Error::new(kind, message)
-        .with_safe_to_repeat(safe)
-        .with_source(error.without_url())
 }
 
 /// Configures a [`Client`]. Every setting has a default but the API key.
@@ -421,6 +152,9 @@ pub struct ClientBuilder {
     base_url: String,
     timeout: Duration,
     connect_timeout: Duration,
+    deadline: Duration,
+    retry: RetryPolicy,
+    requests_per_minute: Option<NonZeroU32>,
     max_response_bytes: usize,
     allow_insecure_http: bool,
 }
@@ -432,6 +166,9 @@ impl Default for ClientBuilder {
             base_url: DEFAULT_BASE_URL.into(),
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            deadline: DEFAULT_DEADLINE,
+            retry: RetryPolicy::default(),
+            requests_per_minute: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
         }
@@ -445,6 +182,9 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("deadline", &self.deadline)
+            .field("retry", &self.retry)
+            .field("rate_limit", &self.requests_per_minute)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .finish()
@@ -478,16 +218,42 @@ impl ClientBuilder {
         self
     }
 
-    /// Limit for a whole call, from connecting to the last byte of the response. Default:
-    /// [`DEFAULT_TIMEOUT`] (30 s).
+    /// Limit for one attempt, from connecting to the last byte of the response; an attempt
+    /// that times out may be retried (see [`RetryPolicy`]). Default: [`DEFAULT_TIMEOUT`]
+    /// (30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// Limit for establishing a connection. Default: [`DEFAULT_CONNECT_TIMEOUT`] (10 s).
+    /// Limit for establishing a connection. Default: [`DEFAULT_CONNECT_TIMEOUT`] (5 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// Limit for a whole call: every attempt, every wait between attempts, and any wait for
+    /// the rate limit to reset. A wait that would end past it is not started: the call ends
+    /// with the error at hand. Default: [`DEFAULT_DEADLINE`] (120 s).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Which failures are retried, and how long to wait between attempts. Default:
+    /// [`RetryPolicy::default()`] (3 attempts, backoff from 0.5 s capped at 8 s, full
+    /// jitter); [`RetryPolicy::disabled()`] turns retries off.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Paces requests on the client side to at most `requests_per_minute`, evenly spread, for
+    /// all clones of this client together: for keys shared across processes, where the
+    /// server's `X-RateLimit-*` counts (which the client always follows) are spent by others
+    /// too. 0 turns pacing off. Default: off.
+    pub fn rate_limit(mut self, requests_per_minute: u32) -> Self {
+        self.requests_per_minute = NonZeroU32::new(requests_per_minute);
         self
     }
 
@@ -529,25 +295,31 @@ impl ClientBuilder {
                 attempt.stop()
             }
         });
+        // The per-attempt timeout is set on each request, where the deadline can shorten it.
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(USER_AGENT)
-            .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .redirect(redirects)
             .build()
             .map_err(|e| {
                 Error::configuration("the HTTP client could not be built").with_source(e)
             })?;
-        let generated = generated::Client::new_with_client(&base_url, http.clone());
+        let shared = Arc::new(Shared {
+            engine: Engine::new(
+                self.retry,
+                self.timeout,
+                self.deadline,
+                RateLimiter::new(self.requests_per_minute),
+            ),
+            http: http.clone(),
+            base_url,
+            max_response_bytes: self.max_response_bytes,
+            api_key,
+        });
+        let generated = generated::Client::new_with_client(&shared.base_url, http, shared.clone());
         Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                base_url,
-                max_response_bytes: self.max_response_bytes,
-                api_key,
-                generated,
-            }),
+            inner: Arc::new(Inner { shared, generated }),
         })
     }
 }
@@ -610,6 +382,7 @@ fn checked_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Erro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     fn base_urls_are_checked() {
@@ -655,19 +428,5 @@ mod tests {
         }
         let error = Client::builder().build().unwrap_err();
         assert!(error.to_string().contains("no API key"));
-    }
-
-    #[test]
-    fn validation_details_render_fields_like_the_builders() {
-        let body = serde_json::json!({"detail": [
-            {"loc": ["body", "prospect_ids", 3], "msg": "String should match pattern", "type": "string_pattern_mismatch"},
-            {"loc": ["body", "enrollment_key"], "msg": "too short", "type": "string_too_short"},
-            {"loc": ["body"], "msg": "Field required", "type": "missing"},
-        ]});
-        let fields: Vec<String> = validation_details(&body)
-            .into_iter()
-            .map(|d| d.field)
-            .collect();
-        assert_eq!(fields, ["prospect_ids[3]", "enrollment_key", "body"]);
     }
 }

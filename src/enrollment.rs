@@ -122,6 +122,16 @@ pub(crate) struct WireContext {
     time_took_in_seconds: Option<f64>,
 }
 
+impl crate::transport::Decoded for Enrollment {
+    fn decode(body: &[u8]) -> serde_json::Result<Self> {
+        serde_json::from_slice::<WireEnrollment>(body).map(Self::from)
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        self.context.as_ref().map(ResponseContext::correlation_id)
+    }
+}
+
 impl From<WireEnrollment> for Enrollment {
     fn from(wire: WireEnrollment) -> Self {
         let context = wire

@@ -78,6 +78,8 @@ struct Inner {
     body_excerpt: Option<String>,
     /// Whether repeating the call cannot create a second enrollment.
     safe_to_repeat: bool,
+    /// Attempts made, the first included; 0 when nothing was sent.
+    attempts: u32,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -95,6 +97,7 @@ impl Error {
                 details: Vec::new(),
                 body_excerpt: None,
                 safe_to_repeat: false,
+                attempts: 0,
                 source: None,
             }),
         }
@@ -144,6 +147,11 @@ impl Error {
 
     pub(crate) fn with_safe_to_repeat(mut self, safe: bool) -> Self {
         self.inner.safe_to_repeat = safe;
+        self
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.inner.attempts = attempts;
         self
     }
 
@@ -200,26 +208,26 @@ impl Error {
     }
 
     /// Whether the same call may succeed if repeated later, **and** repeating it cannot create
-    /// a second enrollment.
+    /// a second enrollment. The client's retry engine asks the same question, so a call that
+    /// ends with a retryable error ended because its attempts, budget or deadline ran out.
     ///
     /// True for rate limiting (the request was refused, not processed), and for timeouts,
-    /// connection failures and 500/502/503/504 of updates (`PATCH` replaces the lists, so it
-    /// is idempotent). For an add (`POST`), a timeout, a broken connection or a 5xx may come
-    /// after the server created the enrollment: only failures to connect at all count as
-    /// retryable. Never true for 4xx other than 429, nor for invalid requests.
+    /// connection failures, 408 and 500/502/503/504 of idempotent calls (`PATCH` replaces the
+    /// lists; `GET` and `DELETE`). For an add (`POST`), a timeout, a broken connection or a
+    /// 5xx may come after the server created the enrollment: only failures to connect at all
+    /// count as retryable. Never true for other 4xx, nor for invalid requests or responses.
     pub fn is_retryable(&self) -> bool {
-        match self.inner.kind {
-            ErrorKind::RateLimited => true,
-            ErrorKind::Timeout | ErrorKind::Connection => self.inner.safe_to_repeat,
-            ErrorKind::Server => {
-                self.inner.safe_to_repeat
-                    && self
-                        .inner
-                        .status
-                        .is_some_and(|s| matches!(s.as_u16(), 500 | 502 | 503 | 504))
-            }
-            _ => false,
-        }
+        crate::retry::is_retryable(
+            self.inner.kind,
+            self.inner.status,
+            self.inner.safe_to_repeat,
+        )
+    }
+
+    /// How many attempts the call made, the first included: more than one when it was
+    /// retried; 0 when nothing was sent (an invalid request, a spent rate limit).
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
     }
 
     /// Whether this is a timeout.
@@ -240,6 +248,9 @@ impl fmt::Display for Error {
         }
         if let Some(retry_after) = inner.retry_after {
             write!(f, " (retry after {}s)", retry_after.as_secs())?;
+        }
+        if inner.attempts > 1 {
+            write!(f, " (after {} attempts)", inner.attempts)?;
         }
         if let Some(correlation_id) = &inner.correlation_id {
             write!(f, " [correlation id {correlation_id}]")?;
@@ -270,6 +281,9 @@ impl fmt::Debug for Error {
         }
         if let Some(retry_after) = inner.retry_after {
             debug.field("retry_after", &retry_after);
+        }
+        if inner.attempts > 0 {
+            debug.field("attempts", &inner.attempts);
         }
         if let Some(source) = &inner.source {
             debug.field("source", source);

@@ -2,13 +2,18 @@
 //! (`openapi/explorium.yaml`, rebuilt from `openapi/upstream/` by `build.rs`).
 //!
 //! This is the escape hatch: every operation of every upstream document is here, including
-//! those the handwritten layer does not wrap yet. Calls made here get none of the handwritten
-//! layer's validation or error mapping; the `api_key` header must be set on the
-//! [`reqwest::Client`] passed to [`Client::new_with_client`].
+//! those the handwritten layer does not wrap yet. Get the client from
+//! [`crate::Client::generated`]: its calls go through the crate's retry engine (progenitor's
+//! `exec` hook, which the generated code requires us to implement), with the crate's key
+//! header, timeouts and rate-limit state, but none of the handwritten layer's validation or
+//! error mapping.
 //!
 //! Never edited by hand: change `openapi/overlay.yaml` instead.
 
 #![allow(missing_docs, missing_debug_implementations, unreachable_pub)]
+// The inner type (the shared client state) is the crate's own: clients come from
+// `explorium::Client::generated`, never from `new_with_client`.
+#![allow(private_interfaces, private_bounds)]
 #![allow(clippy::all, clippy::pedantic)]
 
 include!(concat!(env!("OUT_DIR"), "/generated.rs"));

@@ -5,7 +5,10 @@ mod client;
 mod enrollment;
 mod error;
 mod events;
+mod rate_limit;
 mod request;
+mod retry;
+mod transport;
 mod validate;
 
 pub mod businesses;
@@ -17,9 +20,13 @@ pub mod prospects;
 pub mod testing;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT,
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 pub use enrollment::{Enrollment, RequestStatus, ResponseContext};
 pub use error::{Error, ErrorKind, FieldError};
 pub use events::{BusinessEvent, IntoEvent, ProspectEvent};
+pub use retry::{
+    RetryPolicy, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
+    DEFAULT_MAX_RETRY_AFTER, DEFAULT_RETRY_BUDGET,
+};

@@ -2,12 +2,13 @@
 
 use reqwest::Method;
 
-use crate::client::{Client, Operation};
+use crate::client::Client;
 use crate::enrollment::Enrollment;
 use crate::error::Error;
 use crate::events::ProspectEvent;
 use crate::generated::types;
 use crate::request::{conversion, list_setters, Lists};
+use crate::transport::Operation;
 use crate::validate;
 
 const ADD: Operation = Operation {

@@ -669,22 +669,21 @@ async fn a_dropped_server_closes_its_connections() {
     assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
 }
 
-fn generated_client(server: &LocalServer) -> generated::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    let mut key = reqwest::header::HeaderValue::from_str(server.api_key()).unwrap();
-    key.set_sensitive(true);
-    headers.insert("api_key", key);
-    let http = reqwest::Client::builder()
-        .default_headers(headers)
+/// A client whose generated escape hatch the tests call; no retries, so each fault shows.
+fn generated_client(server: &LocalServer) -> explorium::Client {
+    explorium::Client::builder()
+        .api_key(server.api_key())
+        .base_url(server.base_url())
+        .retry(explorium::RetryPolicy::disabled())
         .build()
-        .unwrap();
-    generated::Client::new_with_client(&server.base_url(), http)
+        .unwrap()
 }
 
 #[tokio::test]
 async fn the_generated_client_round_trips_all_three_operations() {
     let server = server_with_documented_enrollments().await;
     let client = generated_client(&server);
+    let client = client.generated();
 
     let added = client
         .add_prospects_enrollments()
@@ -752,6 +751,7 @@ async fn the_generated_client_decodes_the_request_context_variant_and_hands_back
 ) {
     let server = LocalServer::start().await.unwrap();
     let client = generated_client(&server);
+    let client = client.generated();
     server.inject(Fault::request_context_variant());
     let body = serde_json::from_value::<generated::types::ProspectsEnrollmentsAddRequest>(
         add_prospects_example(),

@@ -37,7 +37,7 @@ fn the_key_never_appears_in_debug_display_errors_panics_or_traces() {
     let mut errors: Vec<explorium::Error> = Vec::new();
     runtime.block_on(async {
         let server = LocalServer::builder().api_key(KEY).start().await.unwrap();
-        let builder = Client::builder().api_key(KEY).base_url(server.base_url()).timeout(Duration::from_secs(5));
+        let builder = Client::builder().api_key(KEY).base_url(server.base_url()).timeout(Duration::from_secs(5)).retry(explorium::RetryPolicy::disabled());
         seen.push(format!("{builder:?}"));
         let client = builder.build().unwrap();
         seen.push(format!("{client:?} {:?}", client.generated()));

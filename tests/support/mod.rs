@@ -80,13 +80,19 @@ pub async fn send_with_key(
     (status, body)
 }
 
-/// A client for `server`, with its key.
+/// A client for `server`, with its key and no retries: each failure shows as it came.
 pub fn client_for(server: &LocalServer) -> explorium::Client {
+    builder_for(server)
+        .retry(explorium::RetryPolicy::disabled())
+        .build()
+        .expect("client builds")
+}
+
+/// A builder for `server`, with its key and the default policy.
+pub fn builder_for(server: &LocalServer) -> explorium::ClientBuilder {
     explorium::Client::builder()
         .api_key(server.api_key())
         .base_url(server.base_url())
-        .build()
-        .expect("client builds")
 }
 
 /// The first documented prospect id.

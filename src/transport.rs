@@ -1,0 +1,503 @@
+//! How a call travels: one span per call, attempts through the retry engine, and for each
+//! attempt the request out, a bounded body in, the status mapped to [`Error`]. The generated
+//! client's calls go through the same engine, by progenitor's `exec` hook.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
+use secrecy::ExposeSecret;
+use serde_json::Value;
+use tracing::Instrument;
+
+use crate::client::Shared;
+use crate::error::{excerpt, Error, ErrorKind, FieldError};
+use crate::generated;
+use crate::rate_limit::Permit;
+use crate::retry::{self, Ended, Verdict};
+
+/// An operation of the API, as the handwritten layer calls it. The tests check each against
+/// the merged spec through the local server.
+#[derive(Debug)]
+pub(crate) struct Operation {
+    pub(crate) id: &'static str,
+    pub(crate) method: Method,
+    pub(crate) path: &'static str,
+}
+
+impl Operation {
+    /// Whether repeating the request cannot act twice: `PATCH` replaces the enrollment's lists,
+    /// `GET` and `DELETE` are idempotent; only `POST` creates.
+    pub(crate) fn idempotent(&self) -> bool {
+        is_idempotent(&self.method)
+    }
+}
+
+fn is_idempotent(method: &Method) -> bool {
+    method != Method::POST
+}
+
+/// A successful response body the handwritten layer decodes.
+pub(crate) trait Decoded: Sized {
+    fn decode(body: &[u8]) -> serde_json::Result<Self>;
+
+    /// The server's id for the call, for the span.
+    fn correlation_id(&self) -> Option<&str> {
+        None
+    }
+}
+
+const ENROLLMENT_CONSEQUENCE: &str =
+    "the request was sent, so the enrollment may or may not exist: list the enrollments before adding again";
+
+fn call_span(operation_id: &'static str, method: &Method) -> tracing::Span {
+    tracing::info_span!(
+        "explorium.call",
+        operation = operation_id,
+        http.method = %method,
+        http.status = tracing::field::Empty,
+        attempts = tracing::field::Empty,
+        correlation_id = tracing::field::Empty,
+        elapsed_ms = tracing::field::Empty,
+    )
+}
+
+impl Shared {
+    /// One call: attempts under the retry policy, in one span, with the operation named in
+    /// any error.
+    pub(crate) async fn call<T: Decoded>(
+        &self,
+        operation: &Operation,
+        path: &str,
+        body: Option<Bytes>,
+    ) -> Result<T, Error> {
+        let span = call_span(operation.id, &operation.method);
+        let started = Instant::now();
+        let url = format!("{}{}", self.base_url, path);
+        let ended = self
+            .engine
+            .run(
+                &span,
+                |timeout, permit| {
+                    self.attempt(operation, &url, body.clone(), timeout, permit, &span)
+                        .instrument(span.clone())
+                },
+                |result: &Result<T, Error>| match result {
+                    Ok(_) => Verdict::Success,
+                    Err(error) => Verdict::of_error(error),
+                },
+            )
+            .await;
+        let (result, attempts) = match ended {
+            Ended::Attempted { output, attempts } => (output, attempts),
+            Ended::RateLimited { wait, attempts } => (
+                Err(Error::new(
+                    ErrorKind::RateLimited,
+                    "the rate limit window is spent and resets after this call's deadline; \
+                     not sent",
+                )
+                .with_retry_after(Some(wait))),
+                attempts,
+            ),
+        };
+        span.record("attempts", attempts);
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        match &result {
+            Ok(output) => {
+                if let Some(correlation_id) = output.correlation_id() {
+                    span.record("correlation_id", correlation_id);
+                }
+                tracing::debug!(parent: &span, "call succeeded");
+            }
+            Err(error) => {
+                if let Some(correlation_id) = error.correlation_id() {
+                    span.record("correlation_id", correlation_id);
+                }
+            }
+        }
+        result.map_err(|error| {
+            let error = error.with_operation(operation.id).with_attempts(attempts);
+            tracing::warn!(parent: &span, error = %error, "call failed");
+            error
+        })
+    }
+
+    async fn attempt<T: Decoded>(
+        &self,
+        operation: &Operation,
+        url: &str,
+        body: Option<Bytes>,
+        timeout: Duration,
+        permit: Permit<'_>,
+        span: &tracing::Span,
+    ) -> Result<T, Error> {
+        let mut request = self
+            .http
+            .request(operation.method.clone(), url)
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .timeout(timeout);
+        if let Some(body) = body {
+            request = request
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(e, operation))?;
+        let status = response.status();
+        span.record("http.status", status.as_u16());
+        let header_correlation_id = ["x-correlation-id", "x-request-id"]
+            .iter()
+            .find_map(|name| {
+                response
+                    .headers()
+                    .get(*name)?
+                    .to_str()
+                    .ok()
+                    .map(String::from)
+            });
+        let server_wait = retry::server_wait(response.headers(), SystemTime::now());
+        permit.learn(status, response.headers(), server_wait);
+        drop(permit);
+        let body = self.read_body(response, operation, status).await?;
+        if status.is_success() {
+            return T::decode(&body).map_err(|e| self.decode_error(status, &body, e));
+        }
+        Err(self.status_error(operation, status, &body, header_correlation_id, server_wait))
+    }
+
+    /// The body, refused past `max_response_bytes` whether or not a length was announced.
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        operation: &Operation,
+        status: StatusCode,
+    ) -> Result<Vec<u8>, Error> {
+        let limit = self.max_response_bytes;
+        let too_large = || {
+            Error::new(
+                ErrorKind::ResponseTooLarge,
+                format!("{status} response body larger than the {limit}-byte limit"),
+            )
+            .with_status(status)
+        };
+        let announced = response.content_length().unwrap_or(0);
+        if announced > limit as u64 {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(announced as usize);
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(e, operation).with_status(status))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// serde's message can quote the body, so it is scrubbed, and the source kept only when
+    /// it quotes nothing secret.
+    fn decode_error(&self, status: StatusCode, body: &[u8], error: serde_json::Error) -> Error {
+        let text = self.scrub(String::from_utf8_lossy(body).into_owned());
+        let said = error.to_string();
+        let scrubbed = self.scrub(said.clone());
+        let decode = Error::new(
+            ErrorKind::Decode,
+            format!("undecodable {status} response: {scrubbed}"),
+        )
+        .with_status(status)
+        .with_body_excerpt(Some(excerpt(text.as_bytes())));
+        if scrubbed == said {
+            decode.with_source(error)
+        } else {
+            decode
+        }
+    }
+
+    fn status_error(
+        &self,
+        operation: &Operation,
+        status: StatusCode,
+        body: &[u8],
+        header_correlation_id: Option<String>,
+        server_wait: Option<Duration>,
+    ) -> Error {
+        let text = self.scrub(String::from_utf8_lossy(body).into_owned());
+        let parsed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let string_at = |pointer: &str| {
+            parsed
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .map(String::from)
+        };
+        let correlation_id = string_at("/correlation_id")
+            .or_else(|| string_at("/response_context/correlation_id"))
+            .or_else(|| string_at("/request_context/correlation_id"))
+            .or(header_correlation_id);
+        // Bounded like the excerpt: the message goes into logs.
+        let server_message = ["/details", "/message", "/detail", "/error"]
+            .iter()
+            .find_map(|p| string_at(p))
+            .map(|said| excerpt(said.as_bytes()));
+        let retry_after = server_wait.or_else(|| {
+            parsed
+                .get("retry_after")
+                .and_then(Value::as_u64)
+                .map(Duration::from_secs)
+        });
+        let kind = status_kind(status);
+        let mut what = match kind {
+            ErrorKind::Validation => "the server rejected the request as invalid".to_string(),
+            ErrorKind::Unauthorized => "the API key was refused (401)".into(),
+            ErrorKind::OutOfCredits => "out of credits, or the key may not do this (403)".into(),
+            ErrorKind::NotFound => "not found (404)".into(),
+            ErrorKind::RateLimited => "rate limited (429)".into(),
+            ErrorKind::Server => format!("server error ({status})"),
+            _ if status.is_redirection() => format!(
+                "redirect ({status}) not followed: only redirects within the base URL's origin are"
+            ),
+            _ => format!("unexpected status {status}"),
+        };
+        if kind == ErrorKind::Server && !operation.idempotent() {
+            what = format!("{what}; {ENROLLMENT_CONSEQUENCE}");
+        }
+        let message = match server_message {
+            Some(said) => format!("{what}: {said}"),
+            None => what,
+        };
+        let details = match kind {
+            ErrorKind::Validation => validation_details(&parsed),
+            _ => Vec::new(),
+        };
+        Error::new(kind, message)
+            .with_status(status)
+            .with_correlation_id(correlation_id)
+            .with_retry_after(retry_after)
+            .with_details(details)
+            .with_body_excerpt(Some(excerpt(text.as_bytes())))
+            .with_safe_to_repeat(operation.idempotent())
+    }
+
+    /// A server has no business echoing the key; if one does, it stops here.
+    fn scrub(&self, text: String) -> String {
+        let key = self.api_key.expose_secret();
+        if text.contains(key) {
+            text.replace(key, "[redacted]")
+        } else {
+            text
+        }
+    }
+
+    /// A request the generated client built, sent under the same policy as every other call.
+    async fn exec_generated(
+        &self,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let span = call_span(operation_id, request.method());
+        let started = Instant::now();
+        let idempotent = is_idempotent(request.method());
+        let body = match request.body() {
+            None => None,
+            Some(body) => match body.as_bytes() {
+                Some(bytes) => Some(Bytes::copy_from_slice(bytes)),
+                // A streamed body cannot be sent twice: one attempt, as it is.
+                None => return self.http.execute(request).instrument(span).await,
+            },
+        };
+        let fresh = || {
+            let mut attempt =
+                reqwest::Request::new(request.method().clone(), request.url().clone());
+            *attempt.headers_mut() = request.headers().clone();
+            *attempt.body_mut() = body.clone().map(Into::into);
+            attempt
+        };
+        let ended = self
+            .engine
+            .run(
+                &span,
+                |timeout, permit| {
+                    let mut attempt = fresh();
+                    *attempt.timeout_mut() = Some(timeout);
+                    let span = &span;
+                    async move {
+                        let result = self.http.execute(attempt).await;
+                        if let Ok(response) = &result {
+                            span.record("http.status", response.status().as_u16());
+                            let wait = retry::server_wait(response.headers(), SystemTime::now());
+                            permit.learn(response.status(), response.headers(), wait);
+                        }
+                        result
+                    }
+                    .instrument(span.clone())
+                },
+                |result| judge_response(result, idempotent),
+            )
+            .await;
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        match ended {
+            Ended::Attempted { output, attempts } => {
+                span.record("attempts", attempts);
+                output
+            }
+            // The generated client's error type has no room for ours: the server says it.
+            Ended::RateLimited { .. } => self.http.execute(fresh()).instrument(span).await,
+        }
+    }
+}
+
+/// The kind of failure a status is, for handwritten and generated calls alike.
+fn status_kind(status: StatusCode) -> ErrorKind {
+    match status.as_u16() {
+        422 => ErrorKind::Validation,
+        401 => ErrorKind::Unauthorized,
+        403 => ErrorKind::OutOfCredits,
+        404 => ErrorKind::NotFound,
+        429 => ErrorKind::RateLimited,
+        500..=599 => ErrorKind::Server,
+        _ => ErrorKind::UnexpectedStatus,
+    }
+}
+
+/// [`retry::is_retryable`] applied to what the generated client's transport answered.
+fn judge_response(result: &reqwest::Result<reqwest::Response>, idempotent: bool) -> Verdict {
+    match result {
+        Ok(response) if response.status().is_success() => Verdict::Success,
+        Ok(response) => {
+            let status = response.status();
+            Verdict::Failure {
+                retryable: retry::is_retryable(status_kind(status), Some(status), idempotent),
+                wait: retry::server_wait(response.headers(), SystemTime::now()),
+                reason: format!("status {}", status.as_u16()),
+                timeout: false,
+            }
+        }
+        Err(error) => {
+            let kind = if error.is_timeout() {
+                ErrorKind::Timeout
+            } else {
+                ErrorKind::Connection
+            };
+            Verdict::Failure {
+                retryable: retry::is_retryable(kind, None, idempotent || error.is_connect()),
+                wait: None,
+                reason: if error.is_timeout() {
+                    "timeout".into()
+                } else {
+                    "connection".into()
+                },
+                timeout: error.is_timeout(),
+            }
+        }
+    }
+}
+
+impl ClientHooks<Arc<Shared>> for generated::Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.inner()
+            .exec_generated(request, info.operation_id)
+            .await
+    }
+}
+
+/// FastAPI's `{"detail": [{"loc": ["body", "prospect_ids", 3], "msg", "type"}]}`.
+fn validation_details(body: &Value) -> Vec<FieldError> {
+    let Some(entries) = body.get("detail").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    entries
+        .iter()
+        .map(|entry| {
+            let mut field = String::new();
+            let loc = entry
+                .get("loc")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for (position, segment) in loc.iter().enumerate() {
+                match segment {
+                    Value::String(name) if position == 0 && name == "body" && loc.len() > 1 => {}
+                    Value::String(name) => {
+                        if !field.is_empty() {
+                            field.push('.');
+                        }
+                        field.push_str(name);
+                    }
+                    other => field.push_str(&format!("[{other}]")),
+                }
+            }
+            let text = |key: &str| {
+                entry
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            FieldError {
+                field,
+                message: text("msg"),
+                kind: text("type"),
+            }
+        })
+        .collect()
+}
+
+fn transport_error(error: reqwest::Error, operation: &Operation) -> Error {
+    // Nothing reached the server if no connection was made.
+    let safe = error.is_connect() || operation.idempotent();
+    let kind = if error.is_timeout() {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Connection
+    };
+    let mut message = String::from(if error.is_timeout() {
+        "timed out"
+    } else {
+        "connection failed"
+    });
+    // reqwest's own text is generic; its causes say what happened.
+    let mut cause = std::error::Error::source(&error);
+    while let Some(inner) = cause {
+        message.push_str(": ");
+        message.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    if !safe {
+        message.push_str("; ");
+        message.push_str(ENROLLMENT_CONSEQUENCE);
+    }
+    Error::new(kind, message)
+        .with_safe_to_repeat(safe)
+        .with_source(error.without_url())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_details_render_fields_like_the_builders() {
+        let body = serde_json::json!({"detail": [
+            {"loc": ["body", "prospect_ids", 3], "msg": "String should match pattern", "type": "string_pattern_mismatch"},
+            {"loc": ["body", "enrollment_key"], "msg": "too short", "type": "string_too_short"},
+            {"loc": ["body"], "msg": "Field required", "type": "missing"},
+        ]});
+        let fields: Vec<String> = validation_details(&body)
+            .into_iter()
+            .map(|d| d.field)
+            .collect();
+        assert_eq!(fields, ["prospect_ids[3]", "enrollment_key", "body"]);
+    }
+}
