@@ -692,6 +692,10 @@ pub(crate) fn generate(merged: &Value) -> Result<String, SpecError> {
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged);
+    // The crate's `schemars` feature; a build script sees features as environment variables.
+    if std::env::var_os("CARGO_FEATURE_SCHEMARS").is_some() {
+        settings.with_derive("schemars::JsonSchema");
+    }
     let mut generator = progenitor::Generator::new(&settings);
     let tokens = generator
         .generate_tokens(&spec)
