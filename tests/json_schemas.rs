@@ -493,3 +493,37 @@ fn every_request_type_agrees_with_the_upstream_schema_but_for_known_disagreement
         );
     }
 }
+
+#[tokio::test]
+async fn an_enrollment_serializes_in_the_response_shape_and_its_schema_says_so() {
+    let server = explorium::testing::LocalServer::start().await.unwrap();
+    let enrollment = enroll(&client_for(&server)).await.unwrap();
+    let value = serde_json::to_value(&enrollment).unwrap();
+    let context = enrollment.context().unwrap();
+    assert_eq!(value["enrollment_id"], enrollment.enrollment_id());
+    assert_eq!(
+        value["response_context"]["correlation_id"],
+        context.correlation_id()
+    );
+    assert_eq!(value["response_context"]["request_status"], "success");
+    assert!(value["response_context"]["time_took_in_seconds"].is_number());
+
+    let derived = schemars::schema_for!(explorium::Enrollment).to_value();
+    let derived = jsonschema::validator_for(&derived).unwrap();
+    assert_eq!(violations(&derived, &value), BTreeSet::new());
+    // Any status string, as the server may add some.
+    let mut unknown_status = value.clone();
+    unknown_status["response_context"]["request_status"] = json!("queued");
+    assert!(derived.is_valid(&unknown_status));
+    assert!(!derived.is_valid(&json!({"enrollment_id": "en_1"})));
+
+    // And it is what the service documents for the response.
+    let document: Value =
+        serde_json::from_str(include_str!(concat!(env!("OUT_DIR"), "/explorium.json"))).unwrap();
+    let response = json!({
+        "allOf": [{"$ref": "#/components/schemas/ProspectsEnrollmentsAddResponse"}],
+        "components": document["components"],
+    });
+    let upstream = jsonschema::draft4::new(&response).unwrap();
+    assert_eq!(violations(&upstream, &value), BTreeSet::new());
+}
