@@ -117,7 +117,8 @@ impl Known {
 
 const LIST_SIZES: &str = "typify renders an array as a plain `Vec`: neither its `Deserialize` \
     nor the schema derived from it has a length limit. The handwritten builders check list sizes \
-    before sending; the service (and the local test server) answer 422 to the rest.";
+    before sending; a body sent through `explorium::generated` directly is checked by the \
+    service only (422, as the local test server does).";
 
 const STRING_RULES: &str = "typify renders a string with a `pattern` or `minLength` as a newtype \
     whose `Deserialize` and `FromStr` check the rule, so serde agrees with the upstream schema; \
@@ -273,6 +274,42 @@ fn suite_cases() -> BTreeMap<&'static str, Vec<Value>> {
         cases.entry(operation).or_default().push(body);
     }
     cases
+}
+
+/// The examples an operation's request body carries in the merged document (`example`,
+/// `examples.*.value`, the body schema's own `example`), for documents published with them.
+fn documented_examples(document: &Value, operation_id: &str) -> Vec<Value> {
+    let operations = document["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(_, item)| item.as_object().into_iter().flatten())
+        .map(|(_, operation)| operation);
+    let mut examples = Vec::new();
+    for operation in operations.filter(|o| o["operationId"] == operation_id) {
+        let Some(media) = operation.pointer("/requestBody/content/application~1json") else {
+            continue;
+        };
+        let mut schema = &media["schema"];
+        if let Some(reference) = schema["$ref"].as_str() {
+            schema = document
+                .pointer(reference.trim_start_matches('#'))
+                .unwrap_or(&Value::Null);
+        }
+        let named = media["examples"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(_, example)| &example["value"]);
+        examples.extend(
+            [&media["example"], &schema["example"]]
+                .into_iter()
+                .chain(named)
+                .filter(|example| !example.is_null())
+                .cloned(),
+        );
+    }
+    examples
 }
 
 fn with_field(mut body: Value, field: &str, value: Value) -> Value {
@@ -433,6 +470,7 @@ fn every_request_type_agrees_with_the_upstream_schema_but_for_known_disagreement
             .unwrap_or_else(|e| panic!("{}: derived schema: {e}", generated.name));
         let mut cases = drawn_cases(&schema, 512);
         cases.extend(suite.get(request.operation).into_iter().flatten().cloned());
+        cases.extend(documented_examples(&document, request.operation));
         for value in cases {
             for disagreement in judge(generated.name, &upstream, &derived, generated, &value) {
                 // The shortest example of each is the one reported.
