@@ -119,6 +119,11 @@ impl schemars::JsonSchema for RequestStatus {
         "RequestStatus".into()
     }
 
+    // Distinct from the generated `RequestStatus` (a closed enum), should both be in one schema.
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::RequestStatus").into()
+    }
+
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
