@@ -103,6 +103,21 @@ const MAX_REQUEST_BODY: usize = 1 << 20;
 
 type Body = BoxBody<Bytes, io::Error>;
 
+/// The JSON Schema the server validates an operation's JSON request body by: the merged
+/// document's schema with its components, OpenAPI 3.0's `nullable` translated, as draft 4 (the
+/// JSON Schema OpenAPI 3.0 extends). `None` for an unknown operation id or one without a JSON
+/// body.
+///
+/// ```
+/// let schema = explorium::testing::request_body_schema("add_prospects_enrollments").unwrap();
+/// let validator = jsonschema::draft4::new(&schema).unwrap();
+/// assert!(!validator.is_valid(&serde_json::json!({"enrollment_key": "abc"})));
+/// ```
+pub fn request_body_schema(operation_id: &str) -> Option<Value> {
+    let operation = spec::spec().ok()?.operation(operation_id)?;
+    operation.body_schema().cloned()
+}
+
 /// A running local server. Shut down when dropped.
 ///
 /// One per test: each binds its own port and keeps its own state, so tests in parallel do not

@@ -33,6 +33,8 @@ pub(crate) struct Operation {
 #[derive(Debug)]
 struct Body {
     required: bool,
+    /// The JSON Schema the validator was compiled from.
+    schema: Value,
     validator: Validator,
 }
 
@@ -94,6 +96,7 @@ impl Spec {
                             operation.pointer("/requestBody/required") == Some(&Value::Bool(true));
                         Some(Body {
                             required,
+                            schema: root,
                             validator,
                         })
                     }
@@ -118,6 +121,10 @@ impl Spec {
         }
     }
 
+    pub(crate) fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.id == id)
+    }
+
     /// Operation ids, in document order.
     #[cfg(test)]
     pub(crate) fn operation_ids(&self) -> impl Iterator<Item = &str> {
@@ -131,6 +138,11 @@ pub(crate) fn detail(loc: Vec<Value>, msg: impl Into<String>, kind: &str) -> Val
 }
 
 impl Operation {
+    /// The JSON Schema (draft 4) its JSON request body is validated by, if it takes one.
+    pub(crate) fn body_schema(&self) -> Option<&Value> {
+        self.body.as_ref().map(|body| &body.schema)
+    }
+
     /// Validates the raw request body; `Err` holds the FastAPI-style `detail` entries.
     pub(crate) fn validate(&self, body: &[u8]) -> Result<Option<Value>, Vec<Value>> {
         let Some(spec) = &self.body else {

@@ -37,6 +37,118 @@ pub fn update_businesses_example() -> Value {
     })
 }
 
+/// The conformance suite's invalid requests: (what is wrong, the path (`POST` for prospects,
+/// `PATCH` for businesses), the body, the `loc` of the server's first detail, its `type`).
+pub fn invalid_requests() -> Vec<(&'static str, &'static str, Value, Value, &'static str)> {
+    let with = |base: Value, field: &str, value: Value| {
+        let mut body = base;
+        body[field] = value;
+        body
+    };
+    let without = |base: Value, field: &str| {
+        let mut body = base;
+        body.as_object_mut().unwrap().remove(field);
+        body
+    };
+    let add = add_prospects_example;
+    let business = update_businesses_example;
+    let twenty_one: Vec<String> = (0..21).map(prospect_id).collect();
+    vec![
+        (
+            "bad prospect id",
+            PROSPECTS_PATH,
+            with(add(), "prospect_ids", json!([prospect_id(1), "ABC"])),
+            json!(["body", "prospect_ids", 1]),
+            "string_pattern_mismatch",
+        ),
+        (
+            "uppercase hex id",
+            PROSPECTS_PATH,
+            with(
+                add(),
+                "prospect_ids",
+                json!(["20AE6CBF564EE683E66685E429844A5FF8FFC30F"]),
+            ),
+            json!(["body", "prospect_ids", 0]),
+            "string_pattern_mismatch",
+        ),
+        (
+            "21 ids",
+            PROSPECTS_PATH,
+            with(add(), "prospect_ids", json!(twenty_one)),
+            json!(["body", "prospect_ids"]),
+            "too_long",
+        ),
+        (
+            "no ids",
+            PROSPECTS_PATH,
+            with(add(), "prospect_ids", json!([])),
+            json!(["body", "prospect_ids"]),
+            "too_short",
+        ),
+        (
+            "no event types",
+            PROSPECTS_PATH,
+            with(add(), "event_types", json!([])),
+            json!(["body", "event_types"]),
+            "too_short",
+        ),
+        (
+            "key of 3 characters",
+            PROSPECTS_PATH,
+            with(add(), "enrollment_key", json!("abc")),
+            json!(["body", "enrollment_key"]),
+            "string_too_short",
+        ),
+        (
+            "unknown field",
+            PROSPECTS_PATH,
+            with(add(), "colour", json!("red")),
+            json!(["body", "colour"]),
+            "extra_forbidden",
+        ),
+        (
+            "unknown event type",
+            PROSPECTS_PATH,
+            with(add(), "event_types", json!(["prospect_got_promoted"])),
+            json!(["body", "event_types", 0]),
+            "enum",
+        ),
+        (
+            "missing key",
+            PROSPECTS_PATH,
+            without(add(), "enrollment_key"),
+            json!(["body", "enrollment_key"]),
+            "missing",
+        ),
+        (
+            "business id of 40 characters",
+            BUSINESSES_PATH,
+            with(business(), "business_ids", json!([prospect_id(1)])),
+            json!(["body", "business_ids", 0]),
+            "string_pattern_mismatch",
+        ),
+        (
+            "missing enrollment id",
+            BUSINESSES_PATH,
+            without(business(), "enrollment_id"),
+            json!(["body", "enrollment_id"]),
+            "missing",
+        ),
+        (
+            "ids not an array",
+            BUSINESSES_PATH,
+            with(
+                business(),
+                "business_ids",
+                json!("8adce3ca1cef0c986b22310e369a0793"),
+            ),
+            json!(["body", "business_ids"]),
+            "type_error",
+        ),
+    ]
+}
+
 /// A server holding the enrollments the documentation's update examples name.
 pub async fn server_with_documented_enrollments() -> LocalServer {
     let server = LocalServer::start().await.expect("server starts");
