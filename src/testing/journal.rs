@@ -1,5 +1,7 @@
 //! What reached the server: one record per request answered, in order.
 
+use std::collections::{HashMap, VecDeque};
+
 use serde_json::Value;
 
 use super::FaultKind;
@@ -12,9 +14,10 @@ pub struct RecordedRequest {
     pub operation_id: Option<String>,
     /// The method, upper case.
     pub method: String,
-    /// The path, without the query string.
+    /// The path, percent-decoded, without the query string.
     pub path: String,
-    /// The body, if it was JSON.
+    /// The body, if it was JSON. A number beyond `f64` (`1e400`) is held as the largest
+    /// finite `f64` of its sign, as the service's decoder makes it infinite.
     pub body: Option<Value>,
     /// What the `api_key` header held (never the key itself).
     pub api_key: KeyCheck,
@@ -55,25 +58,42 @@ pub enum Validation {
     Invalid(Vec<Value>),
 }
 
-/// The records, in the order the answers were ready.
-#[derive(Debug, Default)]
+/// The most recent records, in the order the answers were ready, and a count per operation
+/// of every request ever recorded.
+#[derive(Debug)]
 pub(super) struct Journal {
-    entries: Vec<RecordedRequest>,
+    entries: VecDeque<RecordedRequest>,
+    capacity: usize,
+    counts: HashMap<String, usize>,
 }
 
 impl Journal {
+    pub(super) fn new(capacity: usize) -> Self {
+        Self {
+            entries: VecDeque::new(),
+            capacity,
+            counts: HashMap::new(),
+        }
+    }
+
     pub(super) fn push(&mut self, entry: RecordedRequest) {
-        self.entries.push(entry);
+        if let Some(operation_id) = &entry.operation_id {
+            *self.counts.entry(operation_id.clone()).or_default() += 1;
+        }
+        if self.capacity == 0 {
+            return;
+        }
+        if self.entries.len() == self.capacity {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
     }
 
     pub(super) fn entries(&self) -> Vec<RecordedRequest> {
-        self.entries.clone()
+        self.entries.iter().cloned().collect()
     }
 
     pub(super) fn count(&self, operation_id: &str) -> usize {
-        self.entries
-            .iter()
-            .filter(|r| r.operation_id.as_deref() == Some(operation_id))
-            .count()
+        self.counts.get(operation_id).copied().unwrap_or(0)
     }
 }

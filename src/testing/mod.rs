@@ -72,10 +72,12 @@
 
 mod fault;
 mod journal;
+mod json;
 mod rate_limit;
 mod serve;
 mod spec;
 mod state;
+mod tls;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -93,9 +95,16 @@ pub use state::StoredEnrollment;
 use rate_limit::RateLimit;
 use spec::Spec;
 use state::State;
+use tls::Tls;
 
 /// The API key a server started with [`LocalServer::start`] accepts.
 pub const DEFAULT_API_KEY: &str = "explorium-local-test-key";
+
+/// How many requests [`LocalServer::journal`] keeps by default.
+pub const DEFAULT_JOURNAL_CAPACITY: usize = 10_000;
+
+/// How long a connection may take to send a request's headers by default.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A running local server. Shut down when dropped.
 ///
@@ -109,13 +118,30 @@ pub struct LocalServer {
 }
 
 /// Configures a [`LocalServer`] before it starts.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[must_use]
 pub struct LocalServerBuilder {
     api_keys: Vec<String>,
     path_prefix: String,
     rate_limit: Option<RateLimit>,
     port: u16,
+    journal_capacity: usize,
+    header_read_timeout: Duration,
+    tls_names: Option<Vec<String>>,
+}
+
+impl Default for LocalServerBuilder {
+    fn default() -> Self {
+        Self {
+            api_keys: Vec::new(),
+            path_prefix: String::new(),
+            rate_limit: None,
+            port: 0,
+            journal_capacity: DEFAULT_JOURNAL_CAPACITY,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            tls_names: None,
+        }
+    }
 }
 
 struct Shared {
@@ -123,6 +149,8 @@ struct Shared {
     path_prefix: String,
     api_keys: Vec<String>,
     rate_limit: Option<RateLimit>,
+    header_read_timeout: Duration,
+    tls: Option<Tls>,
     state: Mutex<State>,
 }
 
@@ -134,6 +162,8 @@ impl std::fmt::Debug for Shared {
                 &format_args!("[{} redacted]", self.api_keys.len()),
             )
             .field("rate_limit", &self.rate_limit)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -150,9 +180,21 @@ impl LocalServer {
         LocalServerBuilder::default()
     }
 
-    /// `http://127.0.0.1:<port>`, without a trailing slash.
+    /// `http://127.0.0.1:<port>`, or `https://127.0.0.1:<port>` when serving
+    /// [TLS](LocalServerBuilder::tls), without a trailing slash.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.shared.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The server's certificate, PEM-encoded, when it serves [TLS](LocalServerBuilder::tls):
+    /// the root a client must trust to talk to it.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.shared.tls.as_ref().map(Tls::certificate_pem)
     }
 
     /// The address the server listens on.
@@ -171,14 +213,16 @@ impl LocalServer {
         self.shared.lock().faults.push_back(fault);
     }
 
-    /// Every request answered so far (or whose connection was closed by a fault), in that
-    /// order. A request is recorded when its answer is ready: one still stalled by
-    /// [`Fault::stall`] is not there yet.
+    /// The requests answered so far (or whose connection was closed by a fault), in that
+    /// order: the most recent ones, as many as [`LocalServerBuilder::journal_capacity`]. A
+    /// request is recorded when its answer is ready: one still stalled by [`Fault::stall`] is
+    /// not there yet.
     pub fn journal(&self) -> Vec<RecordedRequest> {
         self.shared.lock().journal.entries()
     }
 
-    /// How many requests for `operation_id` reached the server.
+    /// How many requests for `operation_id` reached the server, since it started: exact,
+    /// whatever the journal's capacity.
     pub fn count(&self, operation_id: &str) -> usize {
         self.shared.lock().journal.count(operation_id)
     }
@@ -247,6 +291,54 @@ impl LocalServerBuilder {
         self
     }
 
+    /// Keep the `capacity` most recent requests in [`LocalServer::journal`], with their
+    /// bodies; older ones are forgotten ([`LocalServer::count`] still counts them). Bounds the
+    /// memory of a long-running server: each entry holds its parsed body, up to the 1 MiB a
+    /// request may carry. Default: [`DEFAULT_JOURNAL_CAPACITY`] (10,000).
+    pub fn journal_capacity(mut self, capacity: usize) -> Self {
+        self.journal_capacity = capacity;
+        self
+    }
+
+    /// Close a connection that has not sent a whole request head within `timeout`: one idle
+    /// between requests, or stuck halfway through its headers (or its TLS handshake), so a
+    /// stalled client cannot hold the server. Default: [`DEFAULT_HEADER_READ_TIMEOUT`] (30 s).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Serve https only, with a self-signed certificate made at start for these names (host
+    /// names, or IP addresses such as `127.0.0.1`); [`LocalServer::certificate_pem`] gives it,
+    /// for the client to trust. [`LocalServer::base_url`] names `127.0.0.1`: include it to use
+    /// that URL. Default: plain http.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use explorium::testing::LocalServer;
+    ///
+    /// let server = LocalServer::builder().tls(["localhost", "127.0.0.1"]).start().await?;
+    /// assert!(server.base_url().starts_with("https://127.0.0.1:"));
+    /// let root = reqwest::Certificate::from_pem(server.certificate_pem().unwrap().as_bytes())?;
+    /// let client = explorium::Client::builder()
+    ///     .api_key(server.api_key())
+    ///     .base_url(server.base_url())
+    ///     .add_root_certificate(root)
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn tls<I>(mut self, names: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.tls_names = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Binds and starts serving on the current Tokio runtime.
     pub async fn start(self) -> io::Result<LocalServer> {
         let spec = spec::spec().map_err(io::Error::other)?;
@@ -262,7 +354,9 @@ impl LocalServerBuilder {
             path_prefix: self.path_prefix.trim_end_matches('/').to_string(),
             api_keys,
             rate_limit: self.rate_limit,
-            state: Mutex::default(),
+            header_read_timeout: self.header_read_timeout,
+            tls: self.tls_names.map(Tls::generate).transpose()?,
+            state: Mutex::new(State::new(self.journal_capacity)),
         });
         let accept = tokio::spawn(serve::accept_loop(listener, Arc::clone(&shared)));
         Ok(LocalServer {

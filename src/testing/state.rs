@@ -30,7 +30,6 @@ pub struct StoredEnrollment {
     pub(super) owner: usize,
 }
 
-#[derive(Default)]
 pub(super) struct State {
     pub(super) enrollments: HashMap<String, StoredEnrollment>,
     pub(super) faults: VecDeque<Fault>,
@@ -41,6 +40,17 @@ pub(super) struct State {
 }
 
 impl State {
+    pub(super) fn new(journal_capacity: usize) -> Self {
+        Self {
+            enrollments: HashMap::new(),
+            faults: VecDeque::new(),
+            journal: Journal::new(journal_capacity),
+            windows: Windows::default(),
+            ids: RandomState::new(),
+            counter: 0,
+        }
+    }
+
     fn hex(&mut self) -> u64 {
         self.counter += 1;
         self.ids.hash_one(self.counter)
