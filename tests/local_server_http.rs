@@ -51,15 +51,22 @@ async fn percent_encoded_paths_are_decoded_before_routing() {
 #[tokio::test]
 async fn a_413_says_connection_close_before_closing() {
     let server = LocalServer::start().await.unwrap();
-    // One byte over the limit, all of it read by the server before it answers.
-    let body = "x".repeat((1 << 20) + 1);
-    let answer = exchange(&server, &post(PROSPECTS_PATH, server.api_key(), &body)).await;
-    assert!(answer.starts_with("HTTP/1.1 413"), "{answer:.200}");
-    let head = answer
-        .split("\r\n\r\n")
-        .next()
-        .unwrap()
-        .to_ascii_lowercase();
+    // A kept-alive request announcing 2 MiB; the server stops reading past 1 MiB, so the
+    // connection cannot carry another request and the answer must say so.
+    let mut stream = TcpStream::connect(server.addr()).await.unwrap();
+    let head = format!(
+        "POST {PROSPECTS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\napi_key: {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        server.api_key(),
+        2 << 20
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&vec![b'x'; (1 << 20) + 1]).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 413"), "{answer:.200}");
+    let head = answer.split("\r\n\r\n").next().unwrap();
     assert!(head.contains("\r\nconnection: close"), "{head}");
 }
 
