@@ -1,6 +1,7 @@
 //! A local Explorium server that enforces the spec, for tests. **Not for production.**
 //!
-//! Enabled by the `test-util` feature. [`LocalServer`] speaks real HTTP/1.1 on `127.0.0.1`,
+//! Enabled by the `test-util` feature. [`LocalServer`] speaks real HTTP/1.1 (or https) on
+//! `127.0.0.1`,
 //! judges every request by the merged OpenAPI document itself (routes, the `api_key` header,
 //! the JSON Schema of each request body), keeps enrollments like the service does, and serves
 //! faults on demand, so code that enrolls prospects can be tested with no API key, no network
@@ -37,6 +38,11 @@
 //!
 //! # What it does, in order
 //!
+//! 0. **HTTP.** HTTP/1.1 on `127.0.0.1`, or https with a certificate made at start
+//!    ([`LocalServerBuilder::tls`]). A connection that sends no whole request head within
+//!    [`LocalServerBuilder::header_read_timeout`] is closed. The path is percent-decoded before
+//!    routing (`/enrollment%73` is `/enrollments`). A body over 1 MiB answers 413 with
+//!    `Connection: close`, and the connection is closed.
 //! 1. **Faults.** A scripted [`Fault`] matching the request (by operation, if it names one) is
 //!    served first, before anything else: see [`FaultKind`] for what each does.
 //! 2. **Routing** by the document: an unknown path answers 404 `{"detail": "Not Found"}`, a known
@@ -49,7 +55,13 @@
 //!    every authenticated response; 429 with `Retry-After` and the documented body beyond it.
 //! 5. **Validation** of the JSON body against the operation's schema (OpenAPI 3.0 `nullable`
 //!    translated to JSON Schema): 422 in FastAPI's shape, `loc` pointing at the field
-//!    (`["body", "prospect_ids", 3]`), for every violation found.
+//!    (`["body", "prospect_ids", 3]`), with pydantic's error types (`missing`, `string_type`,
+//!    `list_type`, `extra_forbidden`, ...), for every violation found. A body whose
+//!    `Content-Type` is not `application/json` or `application/*+json` (parameters such as
+//!    `charset` allowed), or that has none, is refused as FastAPI refuses it: 422
+//!    `model_attributes_type` at `["body"]`. Malformed JSON answers 422 `json_invalid` with
+//!    `loc` `["body", <character offset>]`. Any JSON RFC 8259 allows is decoded: nesting
+//!    deeper than `serde_json`'s 128 levels (up to 512), and numbers beyond `f64` (`1e400`).
 //! 6. **State**: `POST` creates an enrollment (fresh `enrollment_id`); `PATCH` replaces its
 //!    lists; an unknown `enrollment_id` answers 404 with the documented general error body.
 //!
@@ -68,6 +80,18 @@
 //!   whatever its number of ids (a newer documentation page counts ids instead);
 //! - authentication is checked before validation; 404/405 before authentication;
 //! - request bodies over 1 MiB answer 413;
+//! - a body with no `Content-Type`, or another than JSON's, answers 422 `model_attributes_type`
+//!   (FastAPI's default since 0.132, `strict_content_type`; older versions decoded a body with
+//!   no `Content-Type` as JSON); an empty body answers 422 `missing` whatever its type;
+//! - JSON nested deeper than 512 levels answers 400 `{"detail": "There was an error parsing
+//!   the body"}`, FastAPI's answer when Python's decoder gives up (past about a thousand levels,
+//!   by Python version); a number beyond `f64` is taken as the largest finite `f64` of its
+//!   sign (Python makes it infinite); the `json_invalid` offset is where `serde_json` stopped,
+//!   which is where Python's decoder stops for the common cases (a missing value, a body cut
+//!   short), not for every one;
+//! - a request head not sent within 30 s (the default timeout) closes the connection, as a
+//!   production server's keep-alive and header timeouts do (uvicorn closes idle connections
+//!   after 5 s);
 //! - methods other than `POST`, `PATCH` and `PUT` (for operations published later) answer 501.
 
 mod fault;
