@@ -157,6 +157,7 @@ pub struct ClientBuilder {
     requests_per_minute: Option<NonZeroU32>,
     max_response_bytes: usize,
     allow_insecure_http: bool,
+    root_certificates: Vec<reqwest::Certificate>,
 }
 
 impl Default for ClientBuilder {
@@ -171,6 +172,7 @@ impl Default for ClientBuilder {
             requests_per_minute: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
+            root_certificates: Vec::new(),
         }
     }
 }
@@ -187,6 +189,7 @@ impl fmt::Debug for ClientBuilder {
             .field("rate_limit", &self.requests_per_minute)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("root_certificates", &self.root_certificates.len())
             .finish()
     }
 }
@@ -271,6 +274,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Trust this certificate as a root, besides the system's roots: for a gateway whose
+    /// certificate a private authority issued, or a local server over https (see
+    /// `LocalServerBuilder::tls` with the `test-util` feature). Build it with
+    /// [`reqwest::Certificate::from_pem`] or `from_der`. It relaxes no other check: the
+    /// certificate must still name the host of the URL, and be valid now. May be called several
+    /// times. Default: the system's roots only.
+    pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.root_certificates.push(certificate);
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let api_key = self.api_key.ok_or_else(|| {
@@ -301,6 +315,7 @@ impl ClientBuilder {
             .user_agent(USER_AGENT)
             .connect_timeout(self.connect_timeout)
             .redirect(redirects)
+            .tls_certs_merge(self.root_certificates)
             .build()
             .map_err(|e| {
                 Error::configuration("the HTTP client could not be built").with_source(e)

@@ -108,10 +108,16 @@ async fn malformed_or_missing_json_bodies_get_422() {
     let server = LocalServer::start().await.unwrap();
     let url = format!("{}{PROSPECTS_PATH}", server.base_url());
     let http = reqwest::Client::new();
-    for (body, kind) in [("{\"enrollment_key\": ", "json_invalid"), ("", "missing")] {
+    for (body, kind, loc) in [
+        // FastAPI: `loc` holds the character offset where the decoder stopped.
+        ("{\"enrollment_key\": ", "json_invalid", json!(["body", 19])),
+        ("{\"é\": [1,, 2]}", "json_invalid", json!(["body", 9])),
+        ("", "missing", json!(["body"])),
+    ] {
         let response = http
             .post(&url)
             .header("api_key", server.api_key())
+            .header("content-type", "application/json")
             .body(body)
             .send()
             .await
@@ -119,7 +125,121 @@ async fn malformed_or_missing_json_bodies_get_422() {
         assert_eq!(response.status(), 422);
         let answer: Value = response.json().await.unwrap();
         assert_eq!(answer["detail"][0]["type"], kind, "{answer}");
+        assert_eq!(answer["detail"][0]["loc"], loc, "{body}: {answer}");
     }
+}
+
+/// Sends `body` as is, with this `Content-Type` (or none) and the server's key.
+async fn post_raw(server: &LocalServer, content_type: Option<&str>, body: String) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}{PROSPECTS_PATH}", server.base_url()))
+        .header("api_key", server.api_key())
+        .body(body);
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn bodies_not_sent_as_json_are_rejected_as_fastapi_does() {
+    let server = LocalServer::start().await.unwrap();
+    let body = add_prospects_example().to_string();
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/jsonp"),
+        Some("json"),
+    ] {
+        let (status, answer) = post_raw(&server, content_type, body.clone()).await;
+        assert_eq!(status, 422, "{content_type:?}: {answer}");
+        assert_eq!(answer["detail"][0]["type"], "model_attributes_type");
+        assert_eq!(answer["detail"][0]["loc"], json!(["body"]));
+    }
+    assert_eq!(server.enrollment_count(), 0);
+    for content_type in [
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/vnd.explorium+json",
+    ] {
+        let (status, answer) = post_raw(&server, Some(content_type), body.clone()).await;
+        assert_eq!(status, 200, "{content_type}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn valid_json_beyond_serde_jsons_defaults_is_accepted_where_the_schema_takes_any_value() {
+    let server = LocalServer::start().await.unwrap();
+    // 200 levels inside the context (serde_json stops at 128), and numbers beyond f64.
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let body = format!(
+        r#"{{"enrollment_key": "tech_executives_monitor", "prospect_ids": ["{PROSPECT_ID}"],
+            "event_types": ["prospect_changed_role"],
+            "request_context": {{"deep": {deep}, "big": 1e400, "long": {long}}}}}"#,
+        long = "9".repeat(400),
+    );
+    let (status, answer) = post_raw(&server, Some("application/json"), body).await;
+    assert_eq!(status, 200, "{answer}");
+    let recorded = server.journal()[0].body.clone().expect("journaled");
+    assert_eq!(recorded["request_context"]["big"], json!(f64::MAX));
+
+    // Where the schema wants a string, a huge number is still a number.
+    let body = r#"{"enrollment_key": "tech_executives_monitor", "prospect_ids": [-1e400],
+        "event_types": ["prospect_changed_role"]}"#
+        .to_string();
+    let (status, answer) = post_raw(&server, Some("application/json"), body).await;
+    assert_eq!(status, 422);
+    assert_eq!(answer["detail"][0]["type"], "string_type");
+
+    // Past what the service's decoder takes, FastAPI's answer to a body it cannot parse.
+    let too_deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let body = format!(
+        r#"{{"enrollment_key": "tech_executives_monitor", "prospect_ids": ["{PROSPECT_ID}"],
+            "event_types": ["prospect_changed_role"], "request_context": {{"deep": {too_deep}}}}}"#
+    );
+    let (status, answer) = post_raw(&server, Some("application/json"), body).await;
+    assert_eq!(
+        (status, answer),
+        (
+            400,
+            json!({"detail": "There was an error parsing the body"})
+        )
+    );
+    assert_eq!(server.enrollment_count(), 1);
+}
+
+#[tokio::test]
+async fn the_journal_keeps_the_most_recent_requests_and_counts_them_all() {
+    let server = LocalServer::builder()
+        .journal_capacity(2)
+        .start()
+        .await
+        .unwrap();
+    for n in 0..5 {
+        let mut body = add_prospects_example();
+        body["prospect_ids"] = json!([prospect_id(n)]);
+        let (status, _) = send(&server, "POST", PROSPECTS_PATH, &body).await;
+        assert_eq!(status, 200);
+    }
+    let journal = server.journal();
+    let kept: Vec<&Value> = journal
+        .iter()
+        .map(|r| &r.body.as_ref().unwrap()["prospect_ids"][0])
+        .collect();
+    assert_eq!(kept, [&json!(prospect_id(3)), &json!(prospect_id(4))]);
+    assert_eq!(server.count("add_prospects_enrollments"), 5);
+
+    let silent = LocalServer::builder()
+        .journal_capacity(0)
+        .start()
+        .await
+        .unwrap();
+    send(&silent, "POST", PROSPECTS_PATH, &add_prospects_example()).await;
+    assert!(silent.journal().is_empty());
+    assert_eq!(silent.count("add_prospects_enrollments"), 1);
 }
 
 #[tokio::test]

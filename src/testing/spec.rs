@@ -5,8 +5,11 @@
 
 use std::sync::OnceLock;
 
-use jsonschema::{error::ValidationErrorKind, paths::LocationSegment, Draft, Validator};
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{paths::LocationSegment, Draft, JsonType, Validator};
 use serde_json::{json, Map, Value};
+
+use super::json::{self, JsonError};
 
 const MERGED_DOCUMENT: &str = include_str!(concat!(env!("OUT_DIR"), "/explorium.json"));
 
@@ -137,35 +140,63 @@ pub(crate) fn detail(loc: Vec<Value>, msg: impl Into<String>, kind: &str) -> Val
     json!({ "loc": loc, "msg": msg.into(), "type": kind })
 }
 
+/// Why a request body is refused.
+#[derive(Debug)]
+pub(crate) enum Rejection {
+    /// 422, with FastAPI's `detail` entries.
+    Invalid(Vec<Value>),
+    /// 400: FastAPI's answer when its decoder fails in another way than a syntax error (too
+    /// deep for it).
+    Unparsable,
+}
+
 impl Operation {
     /// The JSON Schema (draft 4) its JSON request body is validated by, if it takes one.
     pub(crate) fn body_schema(&self) -> Option<&Value> {
         self.body.as_ref().map(|body| &body.schema)
     }
 
-    /// Validates the raw request body; `Err` holds the FastAPI-style `detail` entries.
-    pub(crate) fn validate(&self, body: &[u8]) -> Result<Option<Value>, Vec<Value>> {
+    /// Validates the raw request body sent with this `Content-Type`.
+    pub(crate) fn validate(
+        &self,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<Option<Value>, Rejection> {
         let Some(spec) = &self.body else {
             return Ok(None);
         };
-        if body.iter().all(u8::is_ascii_whitespace) {
+        if body.is_empty() {
             return if spec.required {
-                Err(vec![detail(
+                Err(Rejection::Invalid(vec![detail(
                     vec!["body".into()],
                     "Field required",
                     "missing",
-                )])
+                )]))
             } else {
                 Ok(None)
             };
         }
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            vec![detail(
-                vec!["body".into(), e.column().into()],
-                format!("JSON decode error: {e}"),
-                "json_invalid",
-            )]
-        })?;
+        if !content_type.is_some_and(is_json_media_type) {
+            // FastAPI hands a body of another type to the model as bytes.
+            return Err(Rejection::Invalid(vec![detail(
+                vec!["body".into()],
+                "Input should be a valid dictionary or object to extract fields from",
+                "model_attributes_type",
+            )]));
+        }
+        let value = match json::decode(body) {
+            Ok(value) => value,
+            Err(JsonError::TooDeep) => return Err(Rejection::Unparsable),
+            Err(JsonError::Syntax { offset, message }) => {
+                let mut entry = detail(
+                    vec!["body".into(), offset.into()],
+                    "JSON decode error",
+                    "json_invalid",
+                );
+                entry["ctx"] = json!({ "error": message });
+                return Err(Rejection::Invalid(vec![entry]));
+            }
+        };
         let errors: Vec<Value> = spec
             .validator
             .iter_errors(&value)
@@ -174,9 +205,20 @@ impl Operation {
         if errors.is_empty() {
             Ok(Some(value))
         } else {
-            Err(errors)
+            Err(Rejection::Invalid(errors))
         }
     }
+}
+
+/// `application/json` or `application/<anything>+json`, parameters allowed, any case: the
+/// media types FastAPI decodes as JSON.
+fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let subtype = subtype.to_ascii_lowercase();
+    kind.eq_ignore_ascii_case("application") && (subtype == "json" || subtype.ends_with("+json"))
 }
 
 /// Maps a schema violation to FastAPI's shape, with `loc` pointing at the offending field
@@ -247,7 +289,30 @@ fn to_details(error: &jsonschema::ValidationError<'_>) -> Vec<Value> {
                 "enum",
             )]
         }
-        ValidationErrorKind::Type { .. } => vec![detail(loc, error.to_string(), "type_error")],
+        ValidationErrorKind::Type { kind } => {
+            // Pydantic names the one type it wanted; a nullable field's error names the
+            // non-null type (`Optional[str]` answers `string_type`).
+            let wanted = match kind {
+                TypeKind::Single(wanted) => Some(*wanted),
+                TypeKind::Multiple(set) => set.iter().find(|t| *t != JsonType::Null),
+            };
+            let at_root = loc.len() == 1;
+            let (msg, kind) = match wanted {
+                Some(JsonType::String) => ("Input should be a valid string", "string_type"),
+                Some(JsonType::Array) => ("Input should be a valid list", "list_type"),
+                Some(JsonType::Integer) => ("Input should be a valid integer", "int_type"),
+                Some(JsonType::Number) => ("Input should be a valid number", "float_type"),
+                Some(JsonType::Boolean) => ("Input should be a valid boolean", "bool_type"),
+                // The body itself is a model, validated from attributes by FastAPI.
+                Some(JsonType::Object) if at_root => (
+                    "Input should be a valid dictionary or object to extract fields from",
+                    "model_attributes_type",
+                ),
+                Some(JsonType::Object) => ("Input should be a valid dictionary", "dict_type"),
+                Some(JsonType::Null) | None => ("Input should be None", "none_required"),
+            };
+            vec![detail(loc, msg, kind)]
+        }
         _ => vec![detail(loc, error.to_string(), "value_error")],
     }
 }
@@ -347,7 +412,10 @@ mod tests {
         };
         assert_eq!(operation.id, "add_businesses_enrollments");
         let bad = br#"{"enrollment_key": "k", "enrollment_id": "e", "business_ids": [], "event_types": ["new_office"]}"#;
-        let details = operation.validate(bad).unwrap_err();
+        let Err(Rejection::Invalid(details)) = operation.validate(bad, Some("application/json"))
+        else {
+            panic!("accepted");
+        };
         let locs: Vec<&Value> = details.iter().map(|d| &d["loc"]).collect();
         assert_eq!(
             locs,

@@ -144,7 +144,28 @@ pub fn invalid_requests() -> Vec<(&'static str, &'static str, Value, Value, &'st
                 json!("8adce3ca1cef0c986b22310e369a0793"),
             ),
             json!(["body", "business_ids"]),
-            "type_error",
+            "list_type",
+        ),
+        (
+            "key not a string",
+            PROSPECTS_PATH,
+            with(add(), "enrollment_key", json!(12345)),
+            json!(["body", "enrollment_key"]),
+            "string_type",
+        ),
+        (
+            "nullable context neither null nor an object",
+            PROSPECTS_PATH,
+            with(add(), "request_context", json!("text")),
+            json!(["body", "request_context"]),
+            "dict_type",
+        ),
+        (
+            "body not an object",
+            PROSPECTS_PATH,
+            json!([add()]),
+            json!(["body"]),
+            "model_attributes_type",
         ),
     ]
 }
