@@ -50,11 +50,17 @@
 //! 5. **Validation** of the JSON body against the operation's schema (OpenAPI 3.0 `nullable`
 //!    translated to JSON Schema): 422 in FastAPI's shape, `loc` pointing at the field
 //!    (`["body", "prospect_ids", 3]`), for every violation found.
-//! 6. **State**: `POST` creates an enrollment (fresh `enrollment_id`); `PATCH` replaces its
-//!    lists; an unknown `enrollment_id` answers 404 with the documented general error body.
+//! 6. **State**: an operation whose success response carries an `enrollment_id` (the adds and
+//!    updates, for prospects and businesses) is simulated: `POST` creates an enrollment (fresh
+//!    `enrollment_id`); `PATCH` replaces its lists; an unknown `enrollment_id` answers 404 with
+//!    the documented general error body. Every other operation (listing and deleting
+//!    enrollments, fetching events, the webhook operations) is routed, authenticated and
+//!    validated like the rest, then answers **501** with the general error body naming the
+//!    operation: the server keeps no state for it yet, and a made-up success would let a test
+//!    pass against behaviour nobody checked.
 //!
-//! An operation added by a new upstream document is routed, authenticated and validated with
-//! no code change.
+//! An operation added by a new upstream document is routed (templated paths such as
+//! `/v1/webhooks/{partner_id}` included), authenticated and validated with no code change.
 //!
 //! # Assumed behaviour
 //!
@@ -68,7 +74,10 @@
 //!   whatever its number of ids (a newer documentation page counts ids instead);
 //! - authentication is checked before validation; 404/405 before authentication;
 //! - request bodies over 1 MiB answer 413;
-//! - methods other than `POST`, `PATCH` and `PUT` (for operations published later) answer 501.
+//! - a request body is validated only for operations that declare one (a `DELETE` of an
+//!   enrollment does, with `{enrollment_id}`); path parameters match any one non-empty segment
+//!   (their schemas are plain strings);
+//! - operations the server does not simulate yet answer 501 after validation (see 6.).
 
 mod fault;
 mod spec;
@@ -94,7 +103,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 pub use fault::{Fault, FaultKind};
-use spec::{Operation, Route, Spec};
+use spec::{Effect, Operation, Route, Spec};
 
 /// The API key a server started with [`LocalServer::start`] accepts.
 pub const DEFAULT_API_KEY: &str = "explorium-local-test-key";
@@ -294,8 +303,7 @@ impl LocalServer {
     }
 
     /// Stores an enrollment as if it had been created by the first API key, with no lists; it
-    /// can then be updated. For paths with no create operation yet (the businesses enrollments
-    /// have only an update in the upstream documents), and to reuse the documentation's ids.
+    /// can then be updated. To reuse the documentation's ids in update examples.
     pub fn insert_enrollment(&self, path: &str, enrollment_id: &str, enrollment_key: &str) {
         let enrollment = StoredEnrollment {
             enrollment_id: enrollment_id.into(),
@@ -684,8 +692,8 @@ fn apply(
             .to_string()
     };
     let enrollment_key = text(&body, "enrollment_key");
-    let enrollment_id = match operation.method.as_str() {
-        "POST" => {
+    let enrollment_id = match operation.effect {
+        Effect::CreateEnrollment => {
             let enrollment_id = format!("en_{:08x}", state.hex() as u32);
             for field in ["enrollment_key", "enrollment_id", "request_context"] {
                 body.remove(field);
@@ -700,7 +708,7 @@ fn apply(
             state.enrollments.insert(enrollment_id.clone(), enrollment);
             enrollment_id
         }
-        "PATCH" | "PUT" => {
+        Effect::UpdateEnrollment => {
             let enrollment_id = text(&body, "enrollment_id");
             let found = state.enrollments.get_mut(&enrollment_id).filter(|e| {
                 e.owner == owner && e.path == operation.path && e.enrollment_key == enrollment_key
@@ -716,10 +724,10 @@ fn apply(
             enrollment.lists = body;
             enrollment_id
         }
-        other => {
+        Effect::NotSimulated => {
             let details = format!(
-                "the local server does not simulate {other} {} yet",
-                operation.path
+                "the local server does not simulate {} ({} {}) yet",
+                operation.id, operation.method, operation.path
             );
             return error_response(state, StatusCode::NOT_IMPLEMENTED, &details);
         }
