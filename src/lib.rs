@@ -11,6 +11,7 @@ mod validate;
 pub mod businesses;
 pub mod generated;
 pub mod prospects;
+pub mod webhook;
 
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
@@ -22,4 +23,4 @@ pub use client::{
 };
 pub use enrollment::{Enrollment, RequestStatus, ResponseContext};
 pub use error::{Error, ErrorKind, FieldError};
-pub use events::{BusinessEvent, IntoEvent, ProspectEvent};
+pub use events::{BusinessEvent, EventName, IntoEvent, ProspectEvent};
