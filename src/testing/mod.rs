@@ -62,11 +62,17 @@
 //!    `model_attributes_type` at `["body"]`. Malformed JSON answers 422 `json_invalid` with
 //!    `loc` `["body", <character offset>]`. Any JSON RFC 8259 allows is decoded: nesting
 //!    deeper than `serde_json`'s 128 levels (up to 512), and numbers beyond `f64` (`1e400`).
-//! 6. **State**: `POST` creates an enrollment (fresh `enrollment_id`); `PATCH` replaces its
-//!    lists; an unknown `enrollment_id` answers 404 with the documented general error body.
+//! 6. **State**: an operation whose success response carries an `enrollment_id` (the adds and
+//!    updates, for prospects and businesses) is simulated: `POST` creates an enrollment (fresh
+//!    `enrollment_id`); `PATCH` replaces its lists; an unknown `enrollment_id` answers 404 with
+//!    the documented general error body. Every other operation (listing and deleting
+//!    enrollments, fetching events, the webhook operations) is routed, authenticated and
+//!    validated like the rest, then answers **501** with the general error body naming the
+//!    operation: the server keeps no state for it yet, and a made-up success would let a test
+//!    pass against behaviour nobody checked.
 //!
-//! An operation added by a new upstream document is routed, authenticated and validated with
-//! no code change.
+//! An operation added by a new upstream document is routed (templated paths such as
+//! `/v1/webhooks/{partner_id}` included), authenticated and validated with no code change.
 //!
 //! # Assumed behaviour
 //!
@@ -92,7 +98,10 @@
 //! - a request head not sent within 30 s (the default timeout) closes the connection, as a
 //!   production server's keep-alive and header timeouts do (uvicorn closes idle connections
 //!   after 5 s);
-//! - methods other than `POST`, `PATCH` and `PUT` (for operations published later) answer 501.
+//! - a request body is validated only for operations that declare one (a `DELETE` of an
+//!   enrollment does, with `{enrollment_id}`); path parameters match any one non-empty segment
+//!   (their schemas are plain strings);
+//! - operations the server does not simulate yet answer 501 after validation (see 6.).
 
 mod fault;
 mod journal;
@@ -272,8 +281,7 @@ impl LocalServer {
     }
 
     /// Stores an enrollment as if it had been created by the first API key, with no lists; it
-    /// can then be updated. For paths with no create operation yet (the businesses enrollments
-    /// have only an update in the upstream documents), and to reuse the documentation's ids.
+    /// can then be updated. To reuse the documentation's ids in update examples.
     pub fn insert_enrollment(&self, path: &str, enrollment_id: &str, enrollment_key: &str) {
         let enrollment = StoredEnrollment {
             enrollment_id: enrollment_id.into(),

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::journal::Journal;
 use super::rate_limit::Windows;
 use super::serve::{json_response, Body};
-use super::spec::Operation;
+use super::spec::{Effect, Operation};
 use super::Fault;
 
 /// An enrollment the server keeps.
@@ -77,8 +77,8 @@ pub(super) fn apply(
             .to_string()
     };
     let enrollment_key = text(&body, "enrollment_key");
-    let enrollment_id = match operation.method.as_str() {
-        "POST" => {
+    let enrollment_id = match operation.effect {
+        Effect::CreateEnrollment => {
             let enrollment_id = format!("en_{:08x}", state.hex() as u32);
             for field in ["enrollment_key", "enrollment_id", "request_context"] {
                 body.remove(field);
@@ -93,7 +93,7 @@ pub(super) fn apply(
             state.enrollments.insert(enrollment_id.clone(), enrollment);
             enrollment_id
         }
-        "PATCH" | "PUT" => {
+        Effect::UpdateEnrollment => {
             let enrollment_id = text(&body, "enrollment_id");
             let found = state.enrollments.get_mut(&enrollment_id).filter(|e| {
                 e.owner == owner && e.path == operation.path && e.enrollment_key == enrollment_key
@@ -109,10 +109,10 @@ pub(super) fn apply(
             enrollment.lists = body;
             enrollment_id
         }
-        other => {
+        Effect::NotSimulated => {
             let details = format!(
-                "the local server does not simulate {other} {} yet",
-                operation.path
+                "the local server does not simulate {} ({} {}) yet",
+                operation.id, operation.method, operation.path
             );
             return error_response(state, StatusCode::NOT_IMPLEMENTED, &details);
         }

@@ -27,6 +27,15 @@ pub fn update_prospects_example() -> Value {
     })
 }
 
+/// The add-businesses page's example request.
+pub fn add_businesses_example() -> Value {
+    json!({
+        "enrollment_key": "my_b2b_saas_monitor",
+        "business_ids": ["8adce3ca1cef0c986b22310e369a0793", "665595bbb4e724de6f8bc705a5b84753"],
+        "event_types": ["ipo_announcement", "new_funding_round", "new_product"]
+    })
+}
+
 /// The update-businesses page's example request.
 pub fn update_businesses_example() -> Value {
     json!({
@@ -191,6 +200,19 @@ pub fn business_id(n: usize) -> String {
 /// Sends `body` as JSON with the server's key; returns the status and the JSON body (or Null).
 pub async fn send(server: &LocalServer, method: &str, path: &str, body: &Value) -> (u16, Value) {
     send_with_key(server, method, path, body, Some(server.api_key())).await
+}
+
+/// Sends a request with no body and the server's key; returns the status and the JSON body.
+pub async fn send_without_body(server: &LocalServer, method: &str, path: &str) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let response = reqwest::Client::new()
+        .request(method, format!("{}{path}", server.base_url()))
+        .header("api_key", server.api_key())
+        .send()
+        .await
+        .expect("server answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 pub async fn send_with_key(
