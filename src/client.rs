@@ -1,7 +1,6 @@
 //! [`Client`] and [`ClientBuilder`]: key, base URL, timeouts, retry policy, limits.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,12 +10,13 @@ use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-use crate::enrollment::Enrollment;
+use bytes::Bytes;
+
 use crate::error::Error;
 use crate::generated;
 use crate::rate_limit::RateLimiter;
 use crate::retry::{Engine, RetryPolicy};
-use crate::transport::Operation;
+use crate::transport::{Decoded, Operation};
 
 /// Explorium's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.explorium.ai";
@@ -104,14 +104,19 @@ impl Client {
         ClientBuilder::from_env()?.build()
     }
 
-    /// Prospect enrollments: add, update.
+    /// Prospect enrollments (add, list, update, delete) and prospect events.
     pub fn prospects(&self) -> crate::prospects::Prospects {
         crate::prospects::Prospects::new(self.clone())
     }
 
-    /// Business enrollments: update.
+    /// Business enrollments (add, list, update, delete) and business events.
     pub fn businesses(&self) -> crate::businesses::Businesses {
         crate::businesses::Businesses::new(self.clone())
+    }
+
+    /// The partner's webhook: register, get, delete, check connectivity.
+    pub fn webhooks(&self) -> crate::webhooks::Webhooks {
+        crate::webhooks::Webhooks::new(self.clone())
     }
 
     /// The generated client for the same base URL, sharing this client's connection pool,
@@ -129,19 +134,30 @@ impl Client {
         &self.inner.shared.base_url
     }
 
-    /// Sends `body` to `operation` and decodes the enrollment it answers.
-    pub(crate) async fn execute(
+    /// What every call of this client and its clones shares.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.inner.shared
+    }
+
+    /// Sends `body` to `operation` and decodes what it answers.
+    pub(crate) async fn execute<T: Decoded>(
         &self,
         operation: &Operation,
         body: &impl Serialize,
-    ) -> Result<Enrollment, Error> {
-        let body = serde_json::to_vec(body)
-            .map_err(|e| Error::invalid_request("body", e).with_operation(operation.id))?;
+    ) -> Result<T, Error> {
+        let body = json_body(operation, body)?;
         self.inner
             .shared
-            .call(operation, operation.path, Some(body.into()))
+            .call(operation, operation.path, Some(body))
             .await
     }
+}
+
+/// `body` as JSON, for `operation`.
+pub(crate) fn json_body(operation: &Operation, body: &impl Serialize) -> Result<Bytes, Error> {
+    serde_json::to_vec(body)
+        .map(Bytes::from)
+        .map_err(|e| Error::invalid_request("body", e).with_operation(operation.id))
 }
 
 /// Configures a [`Client`]. Every setting has a default but the API key.
@@ -362,12 +378,7 @@ fn checked_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Erro
     let host = parsed
         .host_str()
         .ok_or_else(|| Error::configuration(format!("base URL {url:?} has no host")))?;
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
+    let loopback = crate::validate::is_loopback_host(host);
     match parsed.scheme() {
         "https" => {}
         "http" if loopback || allow_insecure_http => {}

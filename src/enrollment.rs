@@ -1,9 +1,12 @@
-//! What a successful enrollment call returns, decoded leniently.
+//! What a successful enrollment call returns, decoded leniently: unknown fields are ignored,
+//! and the informational context never costs the data.
 
 use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize, Serializer};
+
+use crate::events::EventName;
 
 /// A successful add or update: the enrollment's id and key, and the server's context.
 ///
@@ -181,24 +184,189 @@ impl crate::transport::Decoded for Enrollment {
     }
 }
 
+impl WireContext {
+    /// The correlation id of the context under either name, for the call's span.
+    pub(crate) fn correlation_id<'a>(
+        response: &'a Option<WireContext>,
+        request: &'a Option<WireContext>,
+    ) -> Option<&'a str> {
+        response
+            .as_ref()
+            .or(request.as_ref())
+            .and_then(|c| c.correlation_id.as_deref())
+    }
+
+    /// The context under either name (the schema's first), as leniently as it came.
+    pub(crate) fn pick(
+        response: Option<WireContext>,
+        request: Option<WireContext>,
+    ) -> Option<ResponseContext> {
+        response.or(request).map(|c| ResponseContext {
+            correlation_id: c.correlation_id.unwrap_or_default(),
+            request_status: RequestStatus::from(c.request_status.unwrap_or_default()),
+            time_took: c
+                .time_took_in_seconds
+                .and_then(|s| Duration::try_from_secs_f64(s).ok()),
+        })
+    }
+}
+
 impl From<WireEnrollment> for Enrollment {
     fn from(wire: WireEnrollment) -> Self {
-        let context = wire
-            .response_context
-            .or(wire.request_context)
-            .map(|c| ResponseContext {
-                correlation_id: c.correlation_id.unwrap_or_default(),
-                request_status: RequestStatus::from(c.request_status.unwrap_or_default()),
-                time_took: c
-                    .time_took_in_seconds
-                    .and_then(|s| Duration::try_from_secs_f64(s).ok()),
-            });
         Self {
             enrollment_id: wire.enrollment_id,
             enrollment_key: wire.enrollment_key,
+            context: WireContext::pick(wire.response_context, wire.request_context),
+        }
+    }
+}
+
+impl Enrollment {
+    /// An enrollment found by listing, with the list call's context.
+    pub(crate) fn found(listed: &ListedEnrollment, context: Option<ResponseContext>) -> Self {
+        Self {
+            enrollment_id: listed.enrollment_id.clone(),
+            enrollment_key: listed.enrollment_key.clone(),
             context,
         }
     }
+}
+
+/// One enrollment of the account, as listing them reports it
+/// ([`Prospects::enrollments`](crate::prospects::Prospects::enrollments),
+/// [`Businesses::enrollments`](crate::businesses::Businesses::enrollments)).
+///
+/// Serializes with the ids as `ids`, the event types as their wire names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct ListedEnrollment {
+    /// The id the server gave the enrollment.
+    enrollment_id: String,
+    /// The enrollment's key, as its creator chose it.
+    enrollment_key: String,
+    /// The prospect or business ids it watches (`prospect_ids` or `business_ids` on the wire).
+    ids: Vec<String>,
+    /// The event types it watches, as the server names them.
+    #[serde(serialize_with = "wire_names")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Vec<String>"))]
+    event_types: Vec<EventName>,
+}
+
+impl ListedEnrollment {
+    /// The id the server gave the enrollment: what updates and deletes take.
+    pub fn enrollment_id(&self) -> &str {
+        &self.enrollment_id
+    }
+
+    /// The enrollment's key, as its creator chose it.
+    pub fn enrollment_key(&self) -> &str {
+        &self.enrollment_key
+    }
+
+    /// The prospect or business ids it watches, in the server's order.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    /// The event types it watches: [`EventName::Prospect`] or [`EventName::Business`] for the
+    /// values this crate knows, [`EventName::Unknown`] for any other, kept as sent.
+    pub fn event_types(&self) -> &[EventName] {
+        &self.event_types
+    }
+}
+
+fn wire_names<S: Serializer>(names: &[EventName], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(names.iter().map(ToString::to_string))
+}
+
+/// The wire shape of one listed enrollment. Unknown fields are ignored.
+#[derive(Deserialize)]
+struct WireListed {
+    enrollment_id: String,
+    enrollment_key: String,
+    #[serde(alias = "prospect_ids", alias = "business_ids")]
+    ids: Vec<String>,
+    event_types: Vec<String>,
+}
+
+/// What listing answers: the enrollments, and the context of the call.
+#[derive(Deserialize)]
+pub(crate) struct Listed {
+    enrollments: Vec<WireListed>,
+    #[serde(default)]
+    response_context: Option<WireContext>,
+    #[serde(default)]
+    request_context: Option<WireContext>,
+}
+
+impl Listed {
+    /// The enrollments, and the call's context.
+    pub(crate) fn into_parts(self) -> (Vec<ListedEnrollment>, Option<ResponseContext>) {
+        let enrollments = self
+            .enrollments
+            .into_iter()
+            .map(|wire| ListedEnrollment {
+                enrollment_id: wire.enrollment_id,
+                enrollment_key: wire.enrollment_key,
+                ids: wire.ids,
+                event_types: wire
+                    .event_types
+                    .iter()
+                    .map(|n| EventName::parse(n))
+                    .collect(),
+            })
+            .collect();
+        let context = WireContext::pick(self.response_context, self.request_context);
+        (enrollments, context)
+    }
+}
+
+impl crate::transport::Decoded for Listed {
+    fn decode(body: &[u8]) -> serde_json::Result<Self> {
+        serde_json::from_slice(body)
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        WireContext::correlation_id(&self.response_context, &self.request_context)
+    }
+}
+
+/// A call that answers nothing but its context: deletes, the connectivity check. Whatever else
+/// the body holds is ignored.
+#[derive(Deserialize)]
+pub(crate) struct Acknowledged {
+    #[serde(default)]
+    response_context: Option<WireContext>,
+    #[serde(default)]
+    request_context: Option<WireContext>,
+}
+
+impl Acknowledged {
+    pub(crate) fn into_context(self) -> Option<ResponseContext> {
+        WireContext::pick(self.response_context, self.request_context)
+    }
+}
+
+impl crate::transport::Decoded for Acknowledged {
+    fn decode(body: &[u8]) -> serde_json::Result<Self> {
+        serde_json::from_slice(body)
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        WireContext::correlation_id(&self.response_context, &self.request_context)
+    }
+}
+
+/// How a delete ended. Either way, the thing is gone now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Deleted {
+    /// The server removed it (it answered 200).
+    Removed,
+    /// The server did not know it (it answered 404 with its own error body): deleted before,
+    /// by someone else, by this call's own earlier attempt whose answer was lost, or never
+    /// created under this API key. Not an error: a delete is idempotent.
+    AlreadyGone,
 }
 
 #[cfg(test)]

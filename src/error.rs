@@ -155,6 +155,12 @@ impl Error {
         self
     }
 
+    /// The same error, its message rewritten by `reword` (which gets the current one).
+    pub(crate) fn reworded(mut self, reword: impl FnOnce(&str) -> String) -> Self {
+        self.inner.message = reword(&self.inner.message);
+        self
+    }
+
     pub(crate) fn with_source(
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,

@@ -5,6 +5,8 @@ mod client;
 mod enrollment;
 mod error;
 mod events;
+mod fetch;
+mod lifecycle;
 mod rate_limit;
 mod request;
 mod retry;
@@ -15,6 +17,7 @@ pub mod businesses;
 pub mod generated;
 pub mod prospects;
 pub mod webhook;
+pub mod webhooks;
 
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
@@ -24,9 +27,10 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
-pub use enrollment::{Enrollment, RequestStatus, ResponseContext};
+pub use enrollment::{Deleted, Enrollment, ListedEnrollment, RequestStatus, ResponseContext};
 pub use error::{Error, ErrorKind, FieldError};
 pub use events::{BusinessEvent, EventName, IntoEvent, ProspectEvent};
+pub use fetch::{FetchedEvent, IntoTimestamp};
 pub use retry::{
     RetryPolicy, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
     DEFAULT_MAX_RETRY_AFTER, DEFAULT_RETRY_BUDGET,

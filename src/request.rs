@@ -44,8 +44,9 @@ impl<E: EventKind> Lists<E> {
         &self,
         ids_field: &str,
         hex_len: usize,
+        max_ids: usize,
     ) -> Result<(Vec<String>, Vec<E>), Error> {
-        let ids = validate::ids(ids_field, &self.ids, hex_len)?;
+        let ids = validate::ids(ids_field, &self.ids, hex_len, max_ids)?;
         let events = resolve(&self.events)?;
         validate::not_empty("event_types", &events)?;
         Ok((ids, events))
@@ -61,16 +62,19 @@ pub(crate) fn conversion<T, E: std::fmt::Display>(
     result.map_err(|e| Error::invalid_request(field, e))
 }
 
-/// The setters every enrollment builder has: `$ids` / `$id` for its id list, `event_types` /
-/// `event_type` for its events.
+/// The setters every enrollment and fetch builder has: `$ids` / `$id` for its id list (1 to
+/// `$max` after deduplication), `event_types` / `event_type` for its events.
 macro_rules! list_setters {
     ($builder:ident, $ids:ident, $id:ident, $event:ty, $what:literal) => {
+        list_setters!($builder, $ids, $id, $event, $what, "20");
+    };
+    ($builder:ident, $ids:ident, $id:ident, $event:ty, $what:literal, $max:literal) => {
         impl $builder {
             #[doc = concat!("Adds ", $what, " ids (", stringify!($ids), "); any iterator of `&str` or `String`.")]
             ///
             /// Checked when sent: each must be the right number of lowercase hex digits, and
-            /// 1 to 20 remain after duplicates are dropped (first occurrence kept, order kept).
-            /// Default: none.
+            #[doc = concat!("1 to ", $max, " remain after duplicates are dropped (first occurrence kept, order")]
+            /// kept). Default: none.
             pub fn $ids<I>(mut self, ids: I) -> Self
             where
                 I: IntoIterator,

@@ -194,6 +194,22 @@ pub(crate) enum Verdict {
 }
 
 impl Verdict {
+    /// A call's outcome, judged by the one predicate.
+    pub(crate) fn of_result<T>(result: &Result<T, Error>) -> Self {
+        match result {
+            Ok(_) => Self::Success,
+            Err(error) => Self::of_error(error),
+        }
+    }
+
+    /// The same verdict, with a failure's retryability replaced.
+    pub(crate) fn retryable(mut self, retry: bool) -> Self {
+        if let Self::Failure { retryable, .. } = &mut self {
+            *retryable = retry;
+        }
+        self
+    }
+
     pub(crate) fn of_error(error: &Error) -> Self {
         Self::Failure {
             retryable: error.is_retryable(),

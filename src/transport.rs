@@ -2,6 +2,7 @@
 //! attempt the request out, a bounded body in, the status mapped to [`Error`]. The generated
 //! client's calls go through the same engine, by progenitor's `exec` hook.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -26,22 +27,44 @@ pub(crate) struct Operation {
     pub(crate) id: &'static str,
     pub(crate) method: Method,
     pub(crate) path: &'static str,
+    /// Whether repeating the request cannot act twice. Stated per operation rather than read
+    /// from the method: fetching events is a `POST` that only reads.
+    pub(crate) idempotent: bool,
 }
 
 impl Operation {
-    /// Whether repeating the request cannot act twice: `PATCH` replaces the enrollment's lists,
-    /// `GET` and `DELETE` are idempotent; only `POST` creates.
+    pub(crate) const fn new(
+        id: &'static str,
+        method: Method,
+        path: &'static str,
+        idempotent: bool,
+    ) -> Self {
+        Self {
+            id,
+            method,
+            path,
+            idempotent,
+        }
+    }
+
+    /// Whether repeating the request cannot act twice.
     pub(crate) fn idempotent(&self) -> bool {
-        is_idempotent(&self.method)
+        self.idempotent
     }
 }
 
+/// For the generated client, which knows only the method: `PATCH` replaces, `GET` and `DELETE`
+/// are idempotent; a `POST` is taken to create.
 fn is_idempotent(method: &Method) -> bool {
     method != Method::POST
 }
 
 /// A successful response body the handwritten layer decodes.
 pub(crate) trait Decoded: Sized {
+    /// Whether the body holds a secret: then an undecodable body is neither quoted nor
+    /// described by serde (whose messages quote values).
+    const HOLDS_SECRET: bool = false;
+
     fn decode(body: &[u8]) -> serde_json::Result<Self>;
 
     /// The server's id for the call, for the span.
@@ -50,7 +73,7 @@ pub(crate) trait Decoded: Sized {
     }
 }
 
-const ENROLLMENT_CONSEQUENCE: &str =
+pub(crate) const ENROLLMENT_CONSEQUENCE: &str =
     "the request was sent, so the enrollment may or may not exist: list the enrollments before adding again";
 
 fn call_span(operation_id: &'static str, method: &Method) -> tracing::Span {
@@ -74,34 +97,52 @@ impl Shared {
         path: &str,
         body: Option<Bytes>,
     ) -> Result<T, Error> {
+        let url = &self.url(path);
+        self.run_call(
+            operation,
+            |timeout, permit, span| {
+                let body = body.clone();
+                async move {
+                    self.attempt(operation, url, body, timeout, permit, &span)
+                        .await
+                }
+            },
+            Verdict::of_result,
+        )
+        .await
+    }
+
+    /// `path` under the base URL.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// A call whose attempts the caller writes (one request each, usually [`Shared::attempt`]),
+    /// judged by `judge`: the span, the engine, and the errors' operation and attempts.
+    pub(crate) async fn run_call<'a, T, F, Fut>(
+        &'a self,
+        operation: &Operation,
+        mut attempt: F,
+        judge: impl Fn(&Result<T, Error>) -> Verdict,
+    ) -> Result<T, Error>
+    where
+        T: Decoded,
+        F: FnMut(Duration, Permit<'a>, tracing::Span) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
         let span = call_span(operation.id, &operation.method);
         let started = Instant::now();
-        let url = format!("{}{}", self.base_url, path);
         let ended = self
             .engine
             .run(
                 &span,
-                |timeout, permit| {
-                    self.attempt(operation, &url, body.clone(), timeout, permit, &span)
-                        .instrument(span.clone())
-                },
-                |result: &Result<T, Error>| match result {
-                    Ok(_) => Verdict::Success,
-                    Err(error) => Verdict::of_error(error),
-                },
+                |timeout, permit| attempt(timeout, permit, span.clone()).instrument(span.clone()),
+                judge,
             )
             .await;
         let (result, attempts) = match ended {
             Ended::Attempted { output, attempts } => (output, attempts),
-            Ended::RateLimited { wait, attempts } => (
-                Err(Error::new(
-                    ErrorKind::RateLimited,
-                    "the rate limit window is spent and resets after this call's deadline; \
-                     not sent",
-                )
-                .with_retry_after(Some(wait))),
-                attempts,
-            ),
+            Ended::RateLimited { wait, attempts } => (Err(unsent_rate_limited(wait)), attempts),
         };
         span.record("attempts", attempts);
         span.record("elapsed_ms", started.elapsed().as_millis() as u64);
@@ -125,7 +166,8 @@ impl Shared {
         })
     }
 
-    async fn attempt<T: Decoded>(
+    /// One request of `operation` to `url`, within `timeout`, under `permit`.
+    pub(crate) async fn attempt<T: Decoded>(
         &self,
         operation: &Operation,
         url: &str,
@@ -165,7 +207,17 @@ impl Shared {
         drop(permit);
         let body = self.read_body(response, operation, status).await?;
         if status.is_success() {
-            return T::decode(&body).map_err(|e| self.decode_error(status, &body, e));
+            return T::decode(&body).map_err(|e| {
+                if T::HOLDS_SECRET {
+                    Error::new(
+                        ErrorKind::Decode,
+                        format!("undecodable {status} response (not quoted: it holds a secret)"),
+                    )
+                    .with_status(status)
+                } else {
+                    self.decode_error(status, &body, e)
+                }
+            });
         }
         Err(self.status_error(operation, status, &body, header_correlation_id, server_wait))
     }
@@ -352,6 +404,15 @@ impl Shared {
             Ended::RateLimited { .. } => self.http.execute(fresh()).instrument(span).await,
         }
     }
+}
+
+/// The learned rate limit forbids sending before the call's deadline.
+pub(crate) fn unsent_rate_limited(wait: Duration) -> Error {
+    Error::new(
+        ErrorKind::RateLimited,
+        "the rate limit window is spent and resets after this call's deadline; not sent",
+    )
+    .with_retry_after(Some(wait))
 }
 
 /// The kind of failure a status is, for handwritten and generated calls alike.

@@ -3,8 +3,10 @@
 
 use crate::error::Error;
 
-/// Most ids one request may carry (`maxItems`).
+/// Most ids an enrollment request may carry (`maxItems`).
 pub(crate) const MAX_IDS: usize = 20;
+/// Most ids a fetch-events request may carry (`maxItems`; they must also be unique).
+pub(crate) const MAX_FETCH_IDS: usize = 40;
 /// Shortest enrollment key (`minLength`).
 pub(crate) const MIN_KEY_CHARS: usize = 4;
 
@@ -43,9 +45,14 @@ pub(crate) fn enrollment_id(id: &str) -> Result<(), Error> {
 }
 
 /// A list of ids: each `hex_len` lowercase hex digits; duplicates dropped (order kept); then
-/// 1 to 20 of them. Indexes in errors are those of the caller's list.
-pub(crate) fn ids(field: &str, ids: &[String], hex_len: usize) -> Result<Vec<String>, Error> {
-    let mut unique: Vec<String> = Vec::with_capacity(ids.len().min(MAX_IDS));
+/// 1 to `max` of them. Indexes in errors are those of the caller's list.
+pub(crate) fn ids(
+    field: &str,
+    ids: &[String],
+    hex_len: usize,
+    max: usize,
+) -> Result<Vec<String>, Error> {
+    let mut unique: Vec<String> = Vec::with_capacity(ids.len().min(max));
     for (index, id) in ids.iter().enumerate() {
         let is_hex =
             id.len() == hex_len && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
@@ -61,9 +68,9 @@ pub(crate) fn ids(field: &str, ids: &[String], hex_len: usize) -> Result<Vec<Str
     }
     match unique.len() {
         0 => Err(Error::invalid_request(field, "at least one id is required")),
-        n if n > MAX_IDS => Err(Error::invalid_request(
+        n if n > max => Err(Error::invalid_request(
             field,
-            format!("{n} distinct ids, more than the {MAX_IDS} one request may carry"),
+            format!("{n} distinct ids, more than the {max} one request may carry"),
         )),
         _ => Ok(unique),
     }
@@ -80,6 +87,64 @@ pub(crate) fn not_empty<T>(field: &str, events: &[T]) -> Result<(), Error> {
     Ok(())
 }
 
+/// `localhost`, `127.0.0.0/8` or `::1` (bracketed or not), as a URL's host.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `partner_id`: not empty, no surrounding whitespace, no control characters, and not `.` or
+/// `..` (it becomes a path segment, where those would change the path).
+pub(crate) fn partner_id(id: &str) -> Result<(), Error> {
+    let rule = if id.trim().is_empty() {
+        "must not be empty"
+    } else if id.trim() != id {
+        "has leading or trailing whitespace"
+    } else if id.chars().any(char::is_control) {
+        "has control characters"
+    } else if id == "." || id == ".." {
+        "must not be \".\" or \"..\""
+    } else {
+        return Ok(());
+    };
+    Err(Error::invalid_request(
+        "partner_id",
+        format!("{} {rule}", quoted(id)),
+    ))
+}
+
+/// `webhook_url`: an absolute `https` URL, or `http` on a loopback host (a receiver under
+/// test); with a host, and no user name or password.
+pub(crate) fn webhook_url(url: &str) -> Result<(), Error> {
+    let refuse = |rule: &str| {
+        Err(Error::invalid_request(
+            "webhook_url",
+            format!("{} {rule}", quoted(url)),
+        ))
+    };
+    let parsed = match reqwest::Url::parse(url) {
+        Ok(parsed) => parsed,
+        Err(e) => return refuse(&format!("is not an absolute URL ({e})")),
+    };
+    let Some(host) = parsed.host_str().filter(|h| !h.is_empty()) else {
+        return refuse("has no host");
+    };
+    let loopback = is_loopback_host(host);
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return refuse("has credentials: they would be stored and sent with every event");
+    }
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => refuse("is plain http: events would travel unencrypted; use https (http is allowed on loopback only)"),
+        other => refuse(&format!("has scheme {other:?}, not https")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,23 +156,34 @@ mod tests {
     #[test]
     fn ids_must_be_lowercase_hex_of_the_right_length() {
         let good = "20ae6cbf564ee683e66685e429844a5ff8ffc30f";
-        assert_eq!(ids("prospect_ids", &strings(&[good]), 40).unwrap(), [good]);
-        let error = ids("prospect_ids", &strings(&[good, good, good, "ABC"]), 40).unwrap_err();
+        assert_eq!(
+            ids("prospect_ids", &strings(&[good]), 40, MAX_IDS).unwrap(),
+            [good]
+        );
+        let error = ids(
+            "prospect_ids",
+            &strings(&[good, good, good, "ABC"]),
+            40,
+            MAX_IDS,
+        )
+        .unwrap_err();
         assert_eq!(
             error.to_string(),
             r#"prospect_ids[3]: "ABC" is not 40 lowercase hex characters"#
         );
         let upper = good.to_uppercase();
         assert_eq!(
-            ids("prospect_ids", &[upper], 40).unwrap_err().field(),
+            ids("prospect_ids", &[upper], 40, MAX_IDS)
+                .unwrap_err()
+                .field(),
             Some("prospect_ids[0]")
         );
         assert!(
-            ids("business_ids", &strings(&[good]), 32).is_err(),
+            ids("business_ids", &strings(&[good]), 32, MAX_IDS).is_err(),
             "40 hex is not a business id"
         );
         // Multi-byte text of the right byte length is not hex.
-        assert!(ids("business_ids", &["é".repeat(16)], 32).is_err());
+        assert!(ids("business_ids", &["é".repeat(16)], 32, MAX_IDS).is_err());
     }
 
     #[test]
@@ -115,21 +191,29 @@ mod tests {
         let a = "a".repeat(32);
         let b = "b".repeat(32);
         assert_eq!(
-            ids("business_ids", &[b.clone(), a.clone(), b.clone()], 32).unwrap(),
+            ids(
+                "business_ids",
+                &[b.clone(), a.clone(), b.clone()],
+                32,
+                MAX_IDS
+            )
+            .unwrap(),
             [b, a]
         );
         let many: Vec<String> = (0..25).map(|n| format!("{:032x}", n % 20)).collect();
-        assert_eq!(ids("business_ids", &many, 32).unwrap().len(), 20);
+        assert_eq!(ids("business_ids", &many, 32, MAX_IDS).unwrap().len(), 20);
     }
 
     #[test]
     fn counts_are_one_to_twenty() {
         assert_eq!(
-            ids("prospect_ids", &[], 40).unwrap_err().to_string(),
+            ids("prospect_ids", &[], 40, MAX_IDS)
+                .unwrap_err()
+                .to_string(),
             "prospect_ids: at least one id is required"
         );
         let many: Vec<String> = (0..21).map(|n| format!("{n:040x}")).collect();
-        assert!(ids("prospect_ids", &many, 40)
+        assert!(ids("prospect_ids", &many, 40, MAX_IDS)
             .unwrap_err()
             .to_string()
             .contains("21 distinct ids"));
@@ -137,7 +221,7 @@ mod tests {
 
     #[test]
     fn long_inputs_are_quoted_cut() {
-        let error = ids("prospect_ids", &["x".repeat(1 << 20)], 40)
+        let error = ids("prospect_ids", &["x".repeat(1 << 20)], 40, MAX_IDS)
             .unwrap_err()
             .to_string();
         assert!(error.len() < 200, "{error}");

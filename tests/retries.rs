@@ -148,18 +148,18 @@ async fn a_408_is_repeated_for_an_update_only() {
     update(&client).await.unwrap();
     assert_eq!(server.count(UPDATE), 2);
     server.inject(Fault::status(408));
-    let error = enroll(&client).await.unwrap_err();
+    let error = enroll_unreconciled(&client).await.unwrap_err();
     assert_eq!((error.attempts(), server.count(ADD)), (1, 1));
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_5xx_on_an_add_is_returned_at_once_saying_the_enrollment_may_exist() {
+async fn unreconciled_a_5xx_on_an_add_is_returned_at_once_saying_the_enrollment_may_exist() {
     let server = LocalServer::start().await.unwrap();
     let client = retrying(&server);
     for status in [500, 502, 503, 504] {
         server.inject(Fault::status(status));
         let before = server.count(ADD);
-        let error = enroll(&client).await.unwrap_err();
+        let error = enroll_unreconciled(&client).await.unwrap_err();
         assert_eq!(server.count(ADD), before + 1, "{status}: exactly one POST");
         assert_eq!((error.kind(), error.attempts()), (ErrorKind::Server, 1));
         assert!(!error.is_retryable());
@@ -171,7 +171,7 @@ async fn a_5xx_on_an_add_is_returned_at_once_saying_the_enrollment_may_exist() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_connection_dropped_after_sending_repeats_an_update_but_never_an_add() {
+async fn a_connection_dropped_after_sending_repeats_an_update_but_never_an_unreconciled_add() {
     let server = server_with_documented_enrollments().await;
     let client = retrying(&server);
 
@@ -180,7 +180,7 @@ async fn a_connection_dropped_after_sending_repeats_an_update_but_never_an_add()
     assert_eq!(server.count(UPDATE), 2);
 
     server.inject(Fault::close_connection());
-    let error = enroll(&client).await.unwrap_err();
+    let error = enroll_unreconciled(&client).await.unwrap_err();
     assert_eq!(server.count(ADD), 1, "exactly one POST reached the server");
     assert_eq!(error.kind(), ErrorKind::Connection, "{error:?}");
     assert!(!error.is_retryable());
@@ -212,14 +212,14 @@ async fn a_stall_past_the_attempt_timeout_is_retried_for_an_update_and_the_deadl
     );
     assert!(error.to_string().contains("after 2 attempts"), "{error}");
 
-    // The same stall on an add: one attempt, and the error says why it was not repeated.
+    // The same stall on an unreconciled add: one attempt, and the error says why it was not repeated.
     let server = LocalServer::start().await.unwrap();
     let client = builder_for(&server)
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
     server.inject(Fault::stall(Duration::from_secs(3600)));
-    let error = enroll(&client).await.unwrap_err();
+    let error = enroll_unreconciled(&client).await.unwrap_err();
     assert_eq!((error.kind(), error.attempts()), (ErrorKind::Timeout, 1));
     assert!(
         error.to_string().contains("may or may not exist"),

@@ -264,6 +264,20 @@ pub async fn enroll(client: &explorium::Client) -> Result<explorium::Enrollment,
         .await
 }
 
+/// The same add as [`enroll`], with reconciliation off: an unknown outcome ends the call.
+pub async fn enroll_unreconciled(
+    client: &explorium::Client,
+) -> Result<explorium::Enrollment, explorium::Error> {
+    client
+        .prospects()
+        .enroll("tech_executives_monitor")
+        .prospect_id(PROSPECT_ID)
+        .event_type(explorium::ProspectEvent::ProspectChangedRole)
+        .reconcile(false)
+        .send()
+        .await
+}
+
 /// A minimal valid update of the documented enrollment `en_8d52c3f1`, through the client.
 pub async fn update(client: &explorium::Client) -> Result<explorium::Enrollment, explorium::Error> {
     client
