@@ -189,3 +189,168 @@ fn business_updates_agree_with_the_schema_too() {
         "accepted {accepted}, refused {refused}"
     );
 }
+
+/// Up to 45 ids for a fetch (at most 40 distinct allowed), with repeats and wrong ones.
+fn fetch_ids() -> impl Strategy<Value = Vec<String>> {
+    let valid = prop_oneof![6 => "[0-9a-f]{40}", 1 => Just(KNOWN.to_string())];
+    prop_oneof![3 => prop::collection::vec(valid, 1..=45), 1 => prop::collection::vec(id(), 0..45)]
+}
+
+#[test]
+fn fetch_requests_agree_with_the_schema_including_forty_unique_ids() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(LocalServer::start()).unwrap();
+    let client = client_for(&server);
+    let (accepted, refused) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    runner()
+        .run(&(fetch_ids(), events()), |(ids, events)| {
+            let request = client
+                .prospects()
+                .events()
+                .prospect_ids(ids.clone())
+                .event_types(events.clone());
+            match request.body() {
+                Ok(body) => {
+                    accepted.set(accepted.get() + 1);
+                    let unique: std::collections::HashSet<_> = body.prospect_ids.iter().collect();
+                    prop_assert_eq!(unique.len(), body.prospect_ids.len(), "sent unique");
+                    let error = runtime.block_on(request.send()).err();
+                    prop_assert!(
+                        error
+                            .as_ref()
+                            .is_none_or(|e| e.kind() != ErrorKind::Validation),
+                        "builder accepted, server refused: {:?}",
+                        error
+                    );
+                }
+                Err(error) => {
+                    refused.set(refused.get() + 1);
+                    prop_assert_eq!(error.kind(), ErrorKind::InvalidRequest);
+                    let raw = json!({"prospect_ids": ids, "event_types": events});
+                    let (status, answer) =
+                        runtime.block_on(send(&server, "POST", "/v1/prospects/events", &raw));
+                    prop_assert_eq!(
+                        status,
+                        422,
+                        "builder refused ({}), schema accepted: {}",
+                        error,
+                        answer
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    let (accepted, refused) = (accepted.get(), refused.get());
+    assert!(
+        accepted >= 40 && refused >= 40,
+        "accepted {accepted}, refused {refused}"
+    );
+}
+
+/// A time between 1970 and 2100, to the millisecond, and an offset of up to ±14 h in whole
+/// minutes (RFC 3339 has no seconds in offsets).
+fn instant() -> impl Strategy<Value = (i64, i32)> {
+    (0i64..4_102_444_800_000, (-840i32..=840).prop_map(|minutes| minutes * 60))
+}
+
+#[test]
+fn a_window_is_accepted_exactly_when_it_is_in_order_and_sent_as_the_same_instants() {
+    use chrono::{DateTime, FixedOffset, SecondsFormat, TimeZone, Utc};
+    let server = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(LocalServer::start())
+        .unwrap();
+    let client = client_for(&server);
+    runner()
+        .run(
+            &(instant(), instant(), any::<bool>()),
+            |((from, offset), (to, _), as_text)| {
+                let from_utc = Utc.timestamp_millis_opt(from).unwrap();
+                let to_utc = Utc.timestamp_millis_opt(to).unwrap();
+                let zone = FixedOffset::east_opt(offset).unwrap();
+                let fetch = client
+                    .prospects()
+                    .events()
+                    .prospect_id(KNOWN)
+                    .event_type("prospect_changed_role");
+                // The same instant as text in its own offset, or as a `DateTime` of that offset.
+                let fetch = if as_text {
+                    fetch.since(
+                        from_utc
+                            .with_timezone(&zone)
+                            .to_rfc3339_opts(SecondsFormat::Millis, false),
+                    )
+                } else {
+                    fetch.since(from_utc.with_timezone(&zone))
+                };
+                let result = fetch.until(to_utc).body();
+                match result {
+                    Ok(body) => {
+                        prop_assert!(from <= to);
+                        let sent = |text: Option<String>| {
+                            DateTime::parse_from_rfc3339(&text.unwrap())
+                                .unwrap()
+                                .with_timezone(&Utc)
+                        };
+                        prop_assert_eq!(sent(body.timestamp_from), from_utc);
+                        prop_assert_eq!(sent(body.timestamp_to), to_utc);
+                    }
+                    Err(error) => {
+                        prop_assert!(from > to, "{}", error);
+                        prop_assert_eq!(error.field(), Some("timestamp_to"));
+                    }
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+}
+
+#[test]
+fn webhook_urls_are_accepted_exactly_when_https_or_http_on_loopback() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(LocalServer::start()).unwrap();
+    let client = client_for(&server);
+    let hosts = vec![
+        ("example.com", false),
+        ("hooks.partner.example:8443", false),
+        ("10.0.0.1", false),
+        ("localhost", true),
+        ("127.0.0.1:9000", true),
+        ("127.8.9.10", true),
+        ("[::1]:8080", true),
+        ("[2001:db8::1]", false),
+    ];
+    let scheme = prop::sample::select(vec!["https", "http", "ftp", "wss"]);
+    let cases = (
+        scheme,
+        prop::sample::select(hosts),
+        "(/[a-z0-9_-]{0,8}){0,3}",
+        any::<bool>(),
+    );
+    runner()
+        .run(&cases, |(scheme, (host, loopback), path, credentials)| {
+            let userinfo = if credentials { "user:pw@" } else { "" };
+            let url = format!("{scheme}://{userinfo}{host}{path}");
+            let expected = !credentials && (scheme == "https" || (scheme == "http" && loopback));
+            let before = server.count("add_webhook");
+            let result = runtime.block_on(client.webhooks().register("ExpTest", url.clone()));
+            let reached = server.count("add_webhook") > before;
+            prop_assert_eq!(reached, expected, "{}: {:?}", url, result.err());
+            if !expected {
+                let error = result.unwrap_err();
+                prop_assert_eq!(error.field(), Some("webhook_url"));
+            }
+            Ok(())
+        })
+        .unwrap();
+}
