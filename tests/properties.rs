@@ -254,7 +254,10 @@ fn fetch_requests_agree_with_the_schema_including_forty_unique_ids() {
 /// A time between 1970 and 2100, to the millisecond, and an offset of up to ±14 h in whole
 /// minutes (RFC 3339 has no seconds in offsets).
 fn instant() -> impl Strategy<Value = (i64, i32)> {
-    (0i64..4_102_444_800_000, (-840i32..=840).prop_map(|minutes| minutes * 60))
+    (
+        0i64..4_102_444_800_000,
+        (-840i32..=840).prop_map(|minutes| minutes * 60),
+    )
 }
 
 #[test]
