@@ -135,12 +135,26 @@ impl Client {
         operation: &Operation,
         body: &impl Serialize,
     ) -> Result<Enrollment, Error> {
+        self.send(operation, body).await
+    }
+
+    /// Sends `body` to `operation` and decodes what it answers.
+    pub(crate) async fn send<T: crate::transport::Decoded>(
+        &self,
+        operation: &Operation,
+        body: &impl Serialize,
+    ) -> Result<T, Error> {
         let body = serde_json::to_vec(body)
             .map_err(|e| Error::invalid_request("body", e).with_operation(operation.id))?;
         self.inner
             .shared
             .call(operation, operation.path, Some(body.into()))
             .await
+    }
+
+    /// What every call of this client and its clones shares.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.inner.shared
     }
 }
 
