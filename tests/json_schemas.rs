@@ -720,3 +720,70 @@ async fn an_enrollment_serializes_in_the_response_shape_and_its_schema_says_so()
     let upstream = jsonschema::draft4::new(&response).unwrap();
     assert_eq!(violations(&upstream, &value), BTreeSet::new());
 }
+
+/// `body` as Explorium delivers it, signed, through the verifier: the decoded event.
+fn delivered(body: &Value) -> explorium::webhook::Event {
+    let verifier = explorium::webhook::Verifier::new("c2VjcmV0LWtleS1ieXRlcw==").unwrap();
+    let body = body.to_string();
+    let timestamp = "1742125000";
+    let signature = verifier.signature(timestamp, body.as_bytes());
+    let received = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_742_125_000);
+    verifier
+        .verify_at(timestamp, &signature, body.as_bytes(), received)
+        .unwrap()
+}
+
+#[test]
+fn a_webhook_event_serializes_as_delivered_and_its_schema_says_so() {
+    // The webhooks page's "Event Payload Structure".
+    let documented = json!({
+        "tenant_id": "con_NJEwX2IUhNNbaRDC",
+        "partner_id": "ExpTest",
+        "event_id": "event_id_for_company_updates-12345",
+        "event_name": "new_product",
+        "entity_id": "340c8040bd50cbab9c7df718bbe51cc9",
+        "entity_type": "business",
+        "data": {
+            "link": "https://www.linkedin.com/posts/explorium-ai_ai-gtm-exploriumagentsource-activity-7310662960643768320-osau",
+            "product_name": "AgentSource",
+            "product_description": "Explorium launches AgentSource, a powerful B2B data API suite designed to fuel AI-driven go-to-market strategies"
+        },
+        "enrollment_key": "company_updates_demo"
+    });
+    let derived = schemars::schema_for!(explorium::webhook::Event).to_value();
+    let derived = derived_validator(&derived).unwrap();
+    assert_eq!(violations(&derived, &documented), BTreeSet::new());
+    assert_eq!(
+        serde_json::to_value(delivered(&documented)).unwrap(),
+        documented
+    );
+
+    let older = json!({"event_id": "e1", "event_type": "prospect_changed_company",
+        "entity_id": PROSPECT_ID, "entity_type": "prospect", "enrollment_key": "k"});
+    let simulated = json!({"event_id": "sim-1", "event_name": "award",
+        "entity_id": "8adce3ca1cef0c986b22310e369a0793", "entity_type": "company",
+        "enrollment_key": "simulation", "data": {"award_name": "Best Data Platform"}});
+    for body in [documented, older, simulated] {
+        let event = delivered(&body);
+        let value = serde_json::to_value(&event).unwrap();
+        assert_eq!(violations(&derived, &value), BTreeSet::new(), "{value}");
+        // What it serializes to is a delivery of the same event.
+        assert_eq!(delivered(&value), event);
+    }
+
+    // Any name, with the known ones as examples.
+    let name = schemars::schema_for!(explorium::EventName);
+    let examples = name.get("examples").and_then(Value::as_array).unwrap();
+    assert!(examples.contains(&json!("prospect_changed_role")));
+    assert!(examples.contains(&json!("new_office")));
+
+    let mut nameless = serde_json::to_value(delivered(&json!({"event_id": "e2",
+        "event_name": "new_office", "entity_id": "x", "entity_type": "business",
+        "enrollment_key": "k"})))
+    .unwrap();
+    nameless.as_object_mut().unwrap().remove("event_name");
+    assert_eq!(
+        violations(&derived, &nameless),
+        BTreeSet::from([("event_name".into(), "required".into())])
+    );
+}
