@@ -274,7 +274,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Largest response body accepted; a larger one is an [`ErrorKind::ResponseTooLarge`]
+    /// Largest response body accepted; a larger one is an [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge)
     /// error, read no further. Default: [`DEFAULT_MAX_RESPONSE_BYTES`] (4 MiB).
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
