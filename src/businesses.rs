@@ -38,6 +38,35 @@ impl Businesses {
         }
     }
 
+    /// Enrolls any number of ids under `enrollment_key`, 20 to an enrollment, and reports what
+    /// became of each: see [`EnrollAll`](crate::bulk::EnrollAll). Run it again with the same key
+    /// to complete a job that failed or was interrupted: ids already enrolled are skipped.
+    pub fn enroll_all<I>(
+        &self,
+        enrollment_key: impl Into<String>,
+        ids: I,
+    ) -> crate::bulk::EnrollAll<Self>
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        crate::bulk::EnrollAll::new(self.client.clone(), enrollment_key.into(), ids)
+    }
+
+    /// Makes the enrollments of `enrollment_key` watch exactly these ids for exactly the event
+    /// types given, with the fewest requests: see [`SyncEnrollments`](crate::bulk::SyncEnrollments).
+    pub fn sync<I>(
+        &self,
+        enrollment_key: impl Into<String>,
+        ids: I,
+    ) -> crate::bulk::SyncEnrollments<Self>
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        crate::bulk::SyncEnrollments::new(self.client.clone(), enrollment_key.into(), ids)
+    }
+
     /// Replaces the businesses and event types of an enrollment. Every list must be given in
     /// full: what is not in the update is no longer watched. Idempotent.
     pub fn update_enrollment(

@@ -247,8 +247,6 @@ pub struct ListedEnrollment {
     /// The prospect or business ids it watches (`prospect_ids` or `business_ids` on the wire).
     ids: Vec<String>,
     /// The event types it watches, as the server names them.
-    #[serde(serialize_with = "wire_names")]
-    #[cfg_attr(feature = "schemars", schemars(with = "Vec<String>"))]
     event_types: Vec<EventName>,
 }
 
@@ -273,10 +271,6 @@ impl ListedEnrollment {
     pub fn event_types(&self) -> &[EventName] {
         &self.event_types
     }
-}
-
-fn wire_names<S: Serializer>(names: &[EventName], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(names.iter().map(ToString::to_string))
 }
 
 /// The wire shape of one listed enrollment. Unknown fields are ignored.

@@ -197,6 +197,45 @@ impl std::fmt::Display for EventName {
     }
 }
 
+/// The wire name, a string.
+impl serde::Serialize for EventName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Any string: the prospect and business event types are examples, not a limit, as the service
+/// sends other names too.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for EventName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EventName".into()
+    }
+
+    // Distinct from the generated `EventName` (a closed enum), should both be in one schema.
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::EventName").into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // The values of the generated enums, so the examples follow the documents.
+        let known: Vec<serde_json::Value> = [
+            ProspectEvent::json_schema(generator),
+            BusinessEvent::json_schema(generator),
+        ]
+        .iter()
+        .filter_map(|schema| schema.get("enum").and_then(serde_json::Value::as_array))
+        .flatten()
+        .cloned()
+        .collect();
+        schemars::json_schema!({
+            "type": "string",
+            "description": "An event's name: a prospect or business event type, or a name added later or used by simulated events.",
+            "examples": known,
+        })
+    }
+}
+
 impl From<&str> for EventName {
     fn from(wire: &str) -> Self {
         Self::parse(wire)

@@ -2,7 +2,7 @@
 //! server reports them, decoded leniently.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::enrollment::WireContext;
@@ -21,8 +21,6 @@ pub struct FetchedEvent {
     /// The event's id, unique per event.
     event_id: String,
     /// The event type, as the server names it.
-    #[serde(serialize_with = "wire_name")]
-    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     event_name: EventName,
     /// When the event happened.
     event_time: DateTime<Utc>,
@@ -59,10 +57,6 @@ impl FetchedEvent {
     pub fn data(&self) -> &Value {
         &self.data
     }
-}
-
-fn wire_name<S: Serializer>(name: &EventName, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(name)
 }
 
 /// The wire shape of one event. Unknown fields are ignored.

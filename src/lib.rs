@@ -13,6 +13,7 @@ mod retry;
 mod transport;
 mod validate;
 
+pub mod bulk;
 pub mod businesses;
 pub mod generated;
 pub mod prospects;

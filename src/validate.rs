@@ -54,14 +54,7 @@ pub(crate) fn ids(
 ) -> Result<Vec<String>, Error> {
     let mut unique: Vec<String> = Vec::with_capacity(ids.len().min(max));
     for (index, id) in ids.iter().enumerate() {
-        let is_hex =
-            id.len() == hex_len && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        if !is_hex {
-            return Err(Error::invalid_request(
-                format!("{field}[{index}]"),
-                format!("{} is not {hex_len} lowercase hex characters", quoted(id)),
-            ));
-        }
+        self::id(field, index, id, hex_len)?;
         if !unique.contains(id) {
             unique.push(id.clone());
         }
@@ -74,6 +67,18 @@ pub(crate) fn ids(
         )),
         _ => Ok(unique),
     }
+}
+
+/// One id of a list, `field[index]`: `hex_len` lowercase hex digits.
+pub(crate) fn id(field: &str, index: usize, id: &str, hex_len: usize) -> Result<(), Error> {
+    let is_hex = id.len() == hex_len && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if !is_hex {
+        return Err(Error::invalid_request(
+            format!("{field}[{index}]"),
+            format!("{} is not {hex_len} lowercase hex characters", quoted(id)),
+        ));
+    }
+    Ok(())
 }
 
 /// At least one event type.

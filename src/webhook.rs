@@ -65,7 +65,7 @@ use base64::engine::general_purpose::{STANDARD_PAD_INDIFFERENT, URL_SAFE_PAD_IND
 use base64::Engine as _;
 use secrecy::zeroize::Zeroize;
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::events::EventName;
@@ -345,15 +345,31 @@ impl std::error::Error for VerifyError {
 }
 
 /// One event, as delivered.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serializes in the delivery's shape, the name as `event_name` whichever field it came in:
+/// to queue or forward an event, or (with the `schemars` feature) to describe it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Event {
+    /// Unique per event.
     event_id: String,
+    /// What happened.
     event_name: EventName,
+    /// Whether `entity_id` is a business or a prospect.
     entity_type: EntityType,
+    /// The business or prospect the event is about.
     entity_id: String,
+    /// The key the entity was enrolled under.
     enrollment_key: String,
+    /// The event's fields, which depend on its type; absent if the delivery had none.
+    #[serde(skip_serializing_if = "Value::is_null")]
+    #[cfg_attr(feature = "schemars", schemars(default))]
     data: Value,
+    /// The partner the webhook belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
     partner_id: Option<String>,
+    /// The tenant.
+    #[serde(skip_serializing_if = "Option::is_none")]
     tenant_id: Option<String>,
 }
 
@@ -468,6 +484,35 @@ impl EntityType {
             Self::Prospect => "prospect",
             Self::Unknown(other) => other,
         }
+    }
+}
+
+/// The wire value, a string.
+impl Serialize for EntityType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Any string: `business` and `prospect` are examples, not a limit, as the service may add
+/// others.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for EntityType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EntityType".into()
+    }
+
+    // Distinct from the generated `EntityType` (a closed enum), should both be in one schema.
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::EntityType").into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "What kind of entity an event is about: `business` or `prospect`, or a value added later.",
+            "examples": ["business", "prospect"],
+        })
     }
 }
 

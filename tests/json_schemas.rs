@@ -125,6 +125,23 @@ const STRING_RULES: &str = "typify renders a string with a `pattern` or `minLeng
     but the newtype is `#[serde(transparent)]` over `String`, so the derived schema says only \
     `string`.";
 
+const UNIQUE_ITEMS: &str = "typify recognises `uniqueItems` but renders the set as a plain \
+    `Vec` (typify 0.8 has no set type yet): neither its `Deserialize` nor the schema derived from \
+    it refuses an item given twice. The handwritten builders drop repeated ids before sending; a \
+    body sent through `explorium::generated` directly is checked by the service only.";
+
+const NULL_FOR_ABSENT: &str = "typify renders an optional property as `Option<T>`: serde reads \
+    `null` as absent, and schemars describes it as `T` or `null`, where the upstream schema \
+    refuses `null` unless the property is `nullable`. Serializing leaves out an absent property \
+    (`skip_serializing_if`), so the crate never sends that `null`; only JSON deserialized into a \
+    request type, or checked by its derived schema, lets one through. The document does not say \
+    the service accepts `null` there, so no correction declares it `nullable`.";
+
+const INTEGER_BOUNDS: &str = "typify enforces an integer's bounds only through the Rust type it \
+    picks: `minimum: 1` becomes `NonZeroU64`, and a `maximum` below that type's own is dropped, \
+    by its `Deserialize` and by the derived schema alike. The handwritten builders check the \
+    maximum before sending (`number_of_events`: 1 to 10).";
+
 /// Every known disagreement, as data (`openapi/README.md` lists them for readers).
 const KNOWN: &[Known] = &[
     Known {
@@ -159,6 +176,30 @@ const KNOWN: &[Known] = &[
         rule: "minLength",
         reason: STRING_RULES,
     },
+    Known {
+        judges: &[Judge::Derived, Judge::Serde],
+        direction: Direction::Accepts,
+        type_name: "*",
+        field: "*",
+        rule: "uniqueItems",
+        reason: UNIQUE_ITEMS,
+    },
+    Known {
+        judges: &[Judge::Derived, Judge::Serde],
+        direction: Direction::Accepts,
+        type_name: "*",
+        field: "*",
+        rule: "nullable",
+        reason: NULL_FOR_ABSENT,
+    },
+    Known {
+        judges: &[Judge::Derived, Judge::Serde],
+        direction: Direction::Accepts,
+        type_name: "*",
+        field: "*",
+        rule: "maximum",
+        reason: INTEGER_BOUNDS,
+    },
 ];
 
 /// An upstream violation: (field, rule).
@@ -166,40 +207,98 @@ type Violation = (String, String);
 
 /// The violations a validator reports, as (field, rule).
 fn violations(validator: &jsonschema::Validator, value: &Value) -> BTreeSet<Violation> {
-    validator
-        .iter_errors(value)
-        .map(|error| {
-            let mut field = String::new();
-            for segment in error.instance_path().iter() {
-                match segment {
-                    LocationSegment::Property(name) => {
-                        if !field.is_empty() {
-                            field.push('.');
-                        }
-                        field.push_str(&name);
-                    }
-                    LocationSegment::Index(_) => field.push_str("[]"),
-                }
+    let mut found = BTreeSet::new();
+    for error in validator.iter_errors(value) {
+        collect(&error, &mut found);
+    }
+    found
+}
+
+/// One error's violations. An `anyOf` or `oneOf` that no option meets is resolved to the
+/// reason of the option the value is meant for, as the upstream schema (with no such
+/// combinator) reports it: schemars renders every `Option<T>` as `anyOf [T, null]`, and the
+/// validator stops at the `anyOf`, which would hide each rule of `T` behind it. An option
+/// failing on `type` alone is of another type than the value: if exactly one option is of the
+/// value's type, its violations are the reason; if none is, the value's type is.
+fn collect(error: &jsonschema::ValidationError<'_>, found: &mut BTreeSet<Violation>) {
+    use jsonschema::error::ValidationErrorKind as Kind;
+    if let Kind::AnyOf { context } | Kind::OneOfNotValid { context } = error.kind() {
+        let of_another_type = |errors: &Vec<jsonschema::ValidationError<'_>>| {
+            errors.iter().all(|e| {
+                matches!(e.kind(), Kind::Type { .. }) && e.instance_path() == error.instance_path()
+            })
+        };
+        let of_its_type: Vec<_> = context.iter().filter(|o| !of_another_type(o)).collect();
+        match of_its_type.as_slice() {
+            [] => {
+                found.insert((field(error), rule(error, "type")));
+                return;
             }
-            // The property missing or unexpected, rather than the object holding it.
-            let named = match error.kind() {
-                jsonschema::error::ValidationErrorKind::Required { property } => {
-                    property.as_str().map(str::to_string)
+            [option] => {
+                for error in option.iter() {
+                    collect(error, found);
                 }
-                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
-                    unexpected.first().cloned()
-                }
-                _ => None,
-            };
-            if let Some(name) = named {
+                return;
+            }
+            _ => {}
+        }
+    }
+    found.insert((field(error), rule(error, error.kind().keyword())));
+}
+
+/// The JSON path of an error, with indices as `[]`, and the property missing or unexpected
+/// rather than the object holding it.
+fn field(error: &jsonschema::ValidationError<'_>) -> String {
+    let mut field = String::new();
+    for segment in error.instance_path().iter() {
+        match segment {
+            LocationSegment::Property(name) => {
                 if !field.is_empty() {
                     field.push('.');
                 }
                 field.push_str(&name);
             }
-            (field, error.kind().keyword().to_string())
-        })
-        .collect()
+            LocationSegment::Index(_) => field.push_str("[]"),
+        }
+    }
+    let named = match error.kind() {
+        jsonschema::error::ValidationErrorKind::Required { property } => {
+            property.as_str().map(str::to_string)
+        }
+        jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+            unexpected.first().cloned()
+        }
+        _ => None,
+    };
+    if let Some(name) = named {
+        if !field.is_empty() {
+            field.push('.');
+        }
+        field.push_str(&name);
+    }
+    field
+}
+
+/// The rule an error breaks: its keyword, but `nullable` for a `null` refused by `type` or
+/// `enum`, as OpenAPI 3.0 says whether `null` is allowed with `nullable`. A `null` where a
+/// value of another type is refused is a different disagreement from a wrong type.
+fn rule(error: &jsonschema::ValidationError<'_>, keyword: &str) -> String {
+    if error.instance().is_null() && matches!(keyword, "type" | "enum") {
+        "nullable".to_string()
+    } else {
+        keyword.to_string()
+    }
+}
+
+/// The judge of a derived schema. It is draft 2020-12, where `format` is only an annotation
+/// unless the validator is told to assert it, as the draft 4 judge of the upstream schema does:
+/// where both schemas say `format: date-time`, both judges read it alike.
+fn derived_validator(
+    schema: &Value,
+) -> Result<jsonschema::Validator, jsonschema::ValidationError<'static>> {
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(schema)
 }
 
 /// What one request type's three judges make of one value.
@@ -265,6 +364,21 @@ fn suite_cases() -> BTreeMap<&'static str, Vec<Value>> {
         .entry("update_businesses_enrollments")
         .or_default()
         .push(update_businesses_example());
+    // Valid but for one id given twice: whether each judge sees `uniqueItems` at all.
+    cases
+        .entry("fetch_prospects_events")
+        .or_default()
+        .push(json!({
+            "prospect_ids": [prospect_id(1), prospect_id(1)],
+            "event_types": ["prospect_changed_role"],
+        }));
+    cases
+        .entry("fetch_businesses_events")
+        .or_default()
+        .push(json!({
+            "business_ids": [business_id(1), business_id(1)],
+            "event_types": ["new_funding_round"],
+        }));
     for (_, path, body, _, _) in invalid_requests() {
         let operation = if path == PROSPECTS_PATH {
             "add_prospects_enrollments"
@@ -404,8 +518,18 @@ fn array(schema: &Value, root: &Value) -> BoxedStrategy<Value> {
     let bound = |key: &str| schema[key].as_u64().map(|n| n as usize);
     let low = bound("minItems").unwrap_or(0).saturating_sub(1);
     let high = bound("maxItems").unwrap_or(low + 4) + 1;
-    prop::collection::vec(drawn_from(&schema["items"], root), low..=high)
-        .prop_map(Value::Array)
+    let items = prop::collection::vec(drawn_from(&schema["items"], root), low..=high);
+    if schema["uniqueItems"] != true {
+        return items.prop_map(Value::Array).boxed();
+    }
+    // The rule's edge: the first item again, in place of the last (the size is another edge).
+    (items, prop::bool::weighted(0.25))
+        .prop_map(|(mut items, twice)| {
+            if let (true, [first, .., last]) = (twice, items.as_mut_slice()) {
+                *last = first.clone();
+            }
+            Value::Array(items)
+        })
         .boxed()
 }
 
@@ -466,7 +590,7 @@ fn every_request_type_agrees_with_the_upstream_schema_but_for_known_disagreement
             .build(&schema)
             .unwrap();
         let derived_schema = (generated.schema)().to_value();
-        let derived = jsonschema::validator_for(&derived_schema)
+        let derived = derived_validator(&derived_schema)
             .unwrap_or_else(|e| panic!("{}: derived schema: {e}", generated.name));
         let mut cases = drawn_cases(&schema, 512);
         cases.extend(suite.get(request.operation).into_iter().flatten().cloned());
@@ -532,6 +656,37 @@ fn every_request_type_agrees_with_the_upstream_schema_but_for_known_disagreement
     }
 }
 
+#[test]
+fn a_rule_behind_an_option_or_a_refused_null_is_named_as_upstream_names_it() {
+    let derived = schemars::schema_for!(types::WebhookCheckConnectivityRequest).to_value();
+    let derived = derived_validator(&derived).unwrap();
+    let upstream = request_body_schema("check_webhook_connectivity").unwrap();
+    let upstream = jsonschema::draft4::new(&upstream).unwrap();
+    let violation = |field: &str, rule: &str| BTreeSet::from([(field.into(), rule.into())]);
+    for judge in [&derived, &upstream] {
+        // Behind `anyOf [WebhookSimulation, null]` in the derived schema.
+        let zero = json!({"partner_id": "p", "simulation": {"number_of_events": 0}});
+        assert_eq!(
+            violations(judge, &zero),
+            violation("simulation.number_of_events", "minimum")
+        );
+        let late = json!({"partner_id": "p", "simulation": {"event_time": "late"}});
+        assert_eq!(
+            violations(judge, &late),
+            violation("simulation.event_time", "format")
+        );
+        // Of none of the options' types.
+        let number = json!({"partner_id": "p", "simulation": 7});
+        assert_eq!(violations(judge, &number), violation("simulation", "type"));
+    }
+    let null = json!({"partner_id": "p", "simulation": {"event_name": null}});
+    assert_eq!(
+        violations(&upstream, &null),
+        violation("simulation.event_name", "nullable")
+    );
+    assert_eq!(violations(&derived, &null), BTreeSet::new());
+}
+
 #[tokio::test]
 async fn an_enrollment_serializes_in_the_response_shape_and_its_schema_says_so() {
     let server = explorium::testing::LocalServer::start().await.unwrap();
@@ -564,4 +719,123 @@ async fn an_enrollment_serializes_in_the_response_shape_and_its_schema_says_so()
     });
     let upstream = jsonschema::draft4::new(&response).unwrap();
     assert_eq!(violations(&upstream, &value), BTreeSet::new());
+}
+
+/// `body` as Explorium delivers it, signed, through the verifier: the decoded event.
+fn delivered(body: &Value) -> explorium::webhook::Event {
+    let verifier = explorium::webhook::Verifier::new("c2VjcmV0LWtleS1ieXRlcw==").unwrap();
+    let body = body.to_string();
+    let timestamp = "1742125000";
+    let signature = verifier.signature(timestamp, body.as_bytes());
+    let received = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_742_125_000);
+    verifier
+        .verify_at(timestamp, &signature, body.as_bytes(), received)
+        .unwrap()
+}
+
+#[test]
+fn a_webhook_event_serializes_as_delivered_and_its_schema_says_so() {
+    // The webhooks page's "Event Payload Structure".
+    let documented = json!({
+        "tenant_id": "con_NJEwX2IUhNNbaRDC",
+        "partner_id": "ExpTest",
+        "event_id": "event_id_for_company_updates-12345",
+        "event_name": "new_product",
+        "entity_id": "340c8040bd50cbab9c7df718bbe51cc9",
+        "entity_type": "business",
+        "data": {
+            "link": "https://www.linkedin.com/posts/explorium-ai_ai-gtm-exploriumagentsource-activity-7310662960643768320-osau",
+            "product_name": "AgentSource",
+            "product_description": "Explorium launches AgentSource, a powerful B2B data API suite designed to fuel AI-driven go-to-market strategies"
+        },
+        "enrollment_key": "company_updates_demo"
+    });
+    let derived = schemars::schema_for!(explorium::webhook::Event).to_value();
+    let derived = derived_validator(&derived).unwrap();
+    assert_eq!(violations(&derived, &documented), BTreeSet::new());
+    assert_eq!(
+        serde_json::to_value(delivered(&documented)).unwrap(),
+        documented
+    );
+
+    let older = json!({"event_id": "e1", "event_type": "prospect_changed_company",
+        "entity_id": PROSPECT_ID, "entity_type": "prospect", "enrollment_key": "k"});
+    let simulated = json!({"event_id": "sim-1", "event_name": "award",
+        "entity_id": "8adce3ca1cef0c986b22310e369a0793", "entity_type": "company",
+        "enrollment_key": "simulation", "data": {"award_name": "Best Data Platform"}});
+    for body in [documented, older, simulated] {
+        let event = delivered(&body);
+        let value = serde_json::to_value(&event).unwrap();
+        assert_eq!(violations(&derived, &value), BTreeSet::new(), "{value}");
+        // What it serializes to is a delivery of the same event.
+        assert_eq!(delivered(&value), event);
+    }
+
+    // Any name, with the known ones as examples.
+    let name = schemars::schema_for!(explorium::EventName);
+    let examples = name.get("examples").and_then(Value::as_array).unwrap();
+    assert!(examples.contains(&json!("prospect_changed_role")));
+    assert!(examples.contains(&json!("new_office")));
+
+    let mut nameless = serde_json::to_value(delivered(&json!({"event_id": "e2",
+        "event_name": "new_office", "entity_id": "x", "entity_type": "business",
+        "enrollment_key": "k"})))
+    .unwrap();
+    nameless.as_object_mut().unwrap().remove("event_name");
+    assert_eq!(
+        violations(&derived, &nameless),
+        BTreeSet::from([("event_name".into(), "required".into())])
+    );
+}
+
+#[test]
+fn listed_enrollments_and_fetched_events_serialize_as_their_schemas_say() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(explorium::testing::LocalServer::start())
+        .unwrap();
+    let client = client_for(&server);
+    server.inject(explorium::testing::Fault::respond(
+        200,
+        json!({"enrollments": [{"enrollment_id": "en_1", "enrollment_key": "tech_executives_monitor",
+            "prospect_ids": [PROSPECT_ID], "event_types": ["prospect_changed_role", "award"]}]}),
+    ));
+    let listed = runtime.block_on(client.prospects().enrollments()).unwrap();
+    let value = serde_json::to_value(&listed[0]).unwrap();
+    assert_eq!(
+        value,
+        json!({"enrollment_id": "en_1", "enrollment_key": "tech_executives_monitor",
+            "ids": [PROSPECT_ID], "event_types": ["prospect_changed_role", "award"]})
+    );
+    let derived = schemars::schema_for!(explorium::ListedEnrollment).to_value();
+    let derived = derived_validator(&derived).unwrap();
+    assert_eq!(violations(&derived, &value), BTreeSet::new());
+
+    server.inject(explorium::testing::Fault::respond(
+        200,
+        json!({"output_events": [{"event_name": "prospect_changed_company",
+            "event_time": "2024-07-01T00:00:00+00:00", "event_id": "3f7e",
+            "data": {"current_company_name": "Headovations"}, "prospect_id": PROSPECT_ID}]}),
+    ));
+    let events = runtime
+        .block_on(
+            client
+                .prospects()
+                .events()
+                .prospect_id(PROSPECT_ID)
+                .event_type("prospect_changed_company")
+                .send(),
+        )
+        .unwrap();
+    let value = serde_json::to_value(&events[0]).unwrap();
+    assert_eq!(value["entity_id"], PROSPECT_ID);
+    assert_eq!(value["event_name"], "prospect_changed_company");
+    assert_eq!(value["event_time"], "2024-07-01T00:00:00Z");
+    let derived = schemars::schema_for!(explorium::FetchedEvent).to_value();
+    let derived = derived_validator(&derived).unwrap();
+    assert_eq!(violations(&derived, &value), BTreeSet::new());
+    assert!(!derived.is_valid(&json!({"event_id": "e"})));
 }

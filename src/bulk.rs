@@ -1,0 +1,997 @@
+//! Bulk jobs over any number of ids: [`EnrollAll`] appends, [`SyncEnrollments`] makes a key's
+//! enrollments watch exactly a list. Both validate everything first, chunk by 20 in input
+//! order, run a bounded number of requests at once through the client's retry engine and
+//! rate-limit state, and never fail as a whole: the [`BulkReport`] says what became of every
+//! input id.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::Deserialize;
+use tokio::time::Instant;
+
+use crate::client::Client;
+use crate::enrollment::Enrollment;
+use crate::error::{Error, ErrorKind};
+use crate::events::{resolve, BusinessEvent, EventKind, IntoEvent, ProspectEvent};
+use crate::transport::{Decoded, Operation};
+use crate::validate::{self, MAX_IDS};
+
+/// Requests a bulk job keeps in flight unless told otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::prospects::Prospects {}
+    impl Sealed for crate::businesses::Businesses {}
+}
+
+/// The kind of entity a bulk job enrolls: [`Prospects`](crate::prospects::Prospects) or
+/// [`Businesses`](crate::businesses::Businesses). Sealed.
+#[allow(private_bounds)] // `EventKind` is the crate's; the trait is sealed.
+pub trait Area: sealed::Sealed + Send + Sync + 'static {
+    /// The event enum of the area.
+    #[doc(hidden)]
+    type Event: EventKind + Serialize + fmt::Display + Send + Sync + 'static;
+    #[doc(hidden)]
+    const IDS_FIELD: &'static str;
+    #[doc(hidden)]
+    const HEX_LEN: usize;
+    #[doc(hidden)]
+    const PATH: &'static str;
+    #[doc(hidden)]
+    const OPERATIONS: [&'static str; 4];
+}
+
+impl Area for crate::prospects::Prospects {
+    type Event = ProspectEvent;
+    const IDS_FIELD: &'static str = "prospect_ids";
+    const HEX_LEN: usize = 40;
+    const PATH: &'static str = "/v1/prospects/events/enrollments";
+    const OPERATIONS: [&'static str; 4] = [
+        "get_prospects_enrollments",
+        "add_prospects_enrollments",
+        "update_prospects_enrollments",
+        "delete_prospects_enrollments",
+    ];
+}
+
+impl Area for crate::businesses::Businesses {
+    type Event = BusinessEvent;
+    const IDS_FIELD: &'static str = "business_ids";
+    const HEX_LEN: usize = 32;
+    const PATH: &'static str = "/v1/businesses/events/enrollments";
+    const OPERATIONS: [&'static str; 4] = [
+        "get_businesses_enrollments",
+        "add_businesses_enrollments",
+        "update_businesses_enrollments",
+        "delete_businesses_enrollments",
+    ];
+}
+
+fn operation<A: Area>(which: usize) -> Operation {
+    Operation::new(
+        A::OPERATIONS[which],
+        [Method::GET, Method::POST, Method::PATCH, Method::DELETE][which].clone(),
+        A::PATH,
+        which != ADD,
+    )
+}
+
+const LIST: usize = 0;
+const ADD: usize = 1;
+const UPDATE: usize = 2;
+const DELETE: usize = 3;
+
+/// What became of one input id.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Now watched, in this enrollment, by an add or an update this job sent.
+    Added {
+        /// The enrollment that holds it.
+        enrollment_id: String,
+    },
+    /// Already watched under the key for these event types; nothing was sent for it (its
+    /// enrollment may still have been updated for the sake of other ids).
+    Unchanged {
+        /// The enrollment that holds it.
+        enrollment_id: String,
+    },
+    /// Watched before for other event types; its enrollment was updated to these.
+    Updated {
+        /// The enrollment that holds it.
+        enrollment_id: String,
+    },
+    /// The same id stands earlier in the input; that one's outcome is this one's.
+    Duplicate {
+        /// Index of the first occurrence.
+        first_index: usize,
+    },
+    /// Not an id of this area; never sent.
+    Invalid {
+        /// What is wrong: `"ABC" is not 40 lowercase hex characters`.
+        rule: String,
+    },
+    /// The request that would have watched it failed; repeating the job completes it.
+    Failed {
+        /// Why (shared by the ids of one request).
+        error: Arc<Error>,
+    },
+    /// Not attempted: the job's deadline passed first.
+    NotAttempted,
+}
+
+impl Outcome {
+    /// Whether the id is watched as asked now.
+    pub fn is_done(&self) -> bool {
+        matches!(
+            self,
+            Self::Added { .. } | Self::Unchanged { .. } | Self::Updated { .. }
+        )
+    }
+
+    /// The enrollment holding the id, when it is watched.
+    pub fn enrollment_id(&self) -> Option<&str> {
+        match self {
+            Self::Added { enrollment_id }
+            | Self::Unchanged { enrollment_id }
+            | Self::Updated { enrollment_id } => Some(enrollment_id),
+            _ => None,
+        }
+    }
+}
+
+/// One input id, where it stood in the input, and its outcome.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct IdOutcome {
+    /// Its index in the caller's input.
+    pub index: usize,
+    /// The id as given.
+    pub id: String,
+    /// What became of it.
+    pub outcome: Outcome,
+}
+
+/// An id that [`SyncEnrollments`] stopped watching because the input no longer lists it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Removal {
+    /// The id.
+    pub id: String,
+    /// The enrollment it was in.
+    pub enrollment_id: String,
+    /// `None` if done; the error of the update or delete that failed otherwise.
+    pub error: Option<Arc<Error>>,
+}
+
+/// How many requests a job sent, by operation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Requests {
+    /// Listings (one per job, before anything else).
+    pub list: usize,
+    /// Adds.
+    pub add: usize,
+    /// Updates.
+    pub update: usize,
+    /// Deletes.
+    pub delete: usize,
+}
+
+/// What a bulk job did: every input id's outcome, in input order, and totals.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct BulkReport {
+    /// One per input id, in input order.
+    pub outcomes: Vec<IdOutcome>,
+    /// For [`SyncEnrollments`]: the ids it stopped watching.
+    pub removed: Vec<Removal>,
+    /// The requests the job sent.
+    pub requests: Requests,
+}
+
+impl BulkReport {
+    /// Whether every valid input id is watched as asked, and every removal was done.
+    pub fn is_complete(&self) -> bool {
+        self.outcomes.iter().all(|o| {
+            o.outcome.is_done()
+                || matches!(
+                    o.outcome,
+                    Outcome::Duplicate { .. } | Outcome::Invalid { .. }
+                )
+        }) && self.removed.iter().all(|r| r.error.is_none())
+    }
+
+    /// The ids whose request failed or was not attempted, in input order: what to run again.
+    pub fn failed_ids(&self) -> Vec<&str> {
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o.outcome, Outcome::Failed { .. } | Outcome::NotAttempted))
+            .map(|o| o.id.as_str())
+            .collect()
+    }
+
+    /// How many input ids ended in each outcome.
+    pub fn totals(&self) -> Totals {
+        let mut totals = Totals::default();
+        for o in &self.outcomes {
+            match o.outcome {
+                Outcome::Added { .. } => totals.added += 1,
+                Outcome::Unchanged { .. } => totals.unchanged += 1,
+                Outcome::Updated { .. } => totals.updated += 1,
+                Outcome::Duplicate { .. } => totals.duplicates += 1,
+                Outcome::Invalid { .. } => totals.invalid += 1,
+                Outcome::Failed { .. } => totals.failed += 1,
+                Outcome::NotAttempted => totals.not_attempted += 1,
+            }
+        }
+        totals.removed = self.removed.iter().filter(|r| r.error.is_none()).count();
+        totals
+    }
+}
+
+/// Counts of [`BulkReport::outcomes`] by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Totals {
+    /// [`Outcome::Added`].
+    pub added: usize,
+    /// [`Outcome::Unchanged`].
+    pub unchanged: usize,
+    /// [`Outcome::Updated`].
+    pub updated: usize,
+    /// [`Outcome::Duplicate`].
+    pub duplicates: usize,
+    /// [`Outcome::Invalid`].
+    pub invalid: usize,
+    /// [`Outcome::Failed`].
+    pub failed: usize,
+    /// [`Outcome::NotAttempted`].
+    pub not_attempted: usize,
+    /// Ids a sync stopped watching.
+    pub removed: usize,
+}
+
+/// Where a job stands, after each request it completes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Valid, distinct input ids whose outcome is known.
+    pub done_ids: usize,
+    /// Valid, distinct input ids in all.
+    pub total_ids: usize,
+    /// Of `done_ids`, those whose request failed.
+    pub failed_ids: usize,
+    /// Requests completed (the listing included).
+    pub done_requests: usize,
+    /// Requests the job plans to send (the listing included).
+    pub total_requests: usize,
+}
+
+type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// What every bulk builder holds.
+struct Job<A: Area> {
+    client: Client,
+    enrollment_key: String,
+    ids: Vec<String>,
+    events: Vec<Result<A::Event, String>>,
+    concurrency: usize,
+    deadline: Option<Duration>,
+    on_progress: Option<ProgressFn>,
+    _area: PhantomData<A>,
+}
+
+impl<A: Area> Clone for Job<A> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            enrollment_key: self.enrollment_key.clone(),
+            ids: self.ids.clone(),
+            events: self.events.clone(),
+            concurrency: self.concurrency,
+            deadline: self.deadline,
+            on_progress: self.on_progress.clone(),
+            _area: PhantomData,
+        }
+    }
+}
+
+impl<A: Area> fmt::Debug for Job<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Job")
+            .field("operation", &A::PATH)
+            .field("enrollment_key", &self.enrollment_key)
+            .field("ids", &self.ids.len())
+            .field("concurrency", &self.concurrency)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: Area> Job<A> {
+    fn new<I>(client: Client, enrollment_key: String, ids: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        Self {
+            client,
+            enrollment_key,
+            ids: ids.into_iter().map(Into::into).collect(),
+            events: Vec::new(),
+            concurrency: DEFAULT_CONCURRENCY,
+            deadline: None,
+            on_progress: None,
+            _area: PhantomData,
+        }
+    }
+
+    /// Checks everything before anything is sent: the key, the event types, every id.
+    fn plan(&self) -> Result<Input<A>, Error> {
+        validate::enrollment_key(&self.enrollment_key)?;
+        let events = resolve(&self.events)?;
+        validate::not_empty("event_types", &events)?;
+        let mut outcomes = Vec::with_capacity(self.ids.len());
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(self.ids.len());
+        let mut valid = Vec::new();
+        for (index, id) in self.ids.iter().enumerate() {
+            let outcome = if let Err(error) = validate::id(A::IDS_FIELD, index, id, A::HEX_LEN) {
+                Some(Outcome::Invalid {
+                    rule: error.to_string(),
+                })
+            } else if let Some(&first_index) = first.get(id.as_str()) {
+                Some(Outcome::Duplicate { first_index })
+            } else {
+                first.insert(id, index);
+                valid.push(index);
+                None
+            };
+            outcomes.push(IdOutcome {
+                index,
+                id: id.clone(),
+                outcome: outcome.unwrap_or(Outcome::NotAttempted),
+            });
+        }
+        Ok(Input {
+            outcomes,
+            valid,
+            events,
+        })
+    }
+
+    fn failed_whole(&self, error: Error) -> BulkReport {
+        let error = Arc::new(error);
+        BulkReport {
+            outcomes: self
+                .ids
+                .iter()
+                .enumerate()
+                .map(|(index, id)| IdOutcome {
+                    index,
+                    id: id.clone(),
+                    outcome: Outcome::Failed {
+                        error: error.clone(),
+                    },
+                })
+                .collect(),
+            removed: Vec::new(),
+            requests: Requests::default(),
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<Listed>, Error> {
+        let listed: Listing = self
+            .client
+            .shared()
+            .call(&operation::<A>(LIST), A::PATH, None)
+            .await?;
+        Ok(listed
+            .enrollments
+            .into_iter()
+            .filter(|e| e.enrollment_key == self.enrollment_key)
+            .collect())
+    }
+}
+
+struct Input<A: Area> {
+    /// One per input id; `NotAttempted` for the valid ones until the job decides.
+    outcomes: Vec<IdOutcome>,
+    /// Indexes of the valid, distinct ids, in input order.
+    valid: Vec<usize>,
+    events: Vec<A::Event>,
+}
+
+/// A listing, decoded leniently: only what a bulk job needs.
+#[derive(Deserialize)]
+struct Listing {
+    #[serde(default)]
+    enrollments: Vec<Listed>,
+}
+
+#[derive(Deserialize, Clone)]
+struct Listed {
+    enrollment_id: String,
+    enrollment_key: String,
+    #[serde(default, alias = "business_ids")]
+    prospect_ids: Vec<String>,
+    #[serde(default)]
+    event_types: Vec<String>,
+}
+
+impl Listed {
+    /// Whether it watches exactly these event types (as a set).
+    fn watches(&self, wanted: &HashSet<String>) -> bool {
+        let listed: HashSet<&str> = self.event_types.iter().map(String::as_str).collect();
+        listed.len() == wanted.len() && listed.iter().all(|e| wanted.contains(*e))
+    }
+}
+
+/// The wire names of `events`, as a set.
+fn wire_set<E: fmt::Display>(events: &[E]) -> HashSet<String> {
+    events.iter().map(ToString::to_string).collect()
+}
+
+impl Decoded for Listing {
+    fn decode(body: &[u8]) -> serde_json::Result<Self> {
+        serde_json::from_slice(body)
+    }
+}
+
+/// A delete's answer carries nothing the job needs.
+struct Ack;
+
+impl Decoded for Ack {
+    fn decode(_: &[u8]) -> serde_json::Result<Self> {
+        Ok(Self)
+    }
+}
+
+/// An add, update or delete body, serialized straight from the validated lists.
+struct Body<'a, E> {
+    enrollment_id: Option<&'a str>,
+    enrollment_key: Option<&'a str>,
+    ids_field: &'static str,
+    ids: &'a [&'a str],
+    events: &'a [E],
+}
+
+impl<E: Serialize> Serialize for Body<'_, E> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(id) = self.enrollment_id {
+            map.serialize_entry("enrollment_id", id)?;
+        }
+        if let Some(key) = self.enrollment_key {
+            map.serialize_entry("enrollment_key", key)?;
+            map.serialize_entry(self.ids_field, self.ids)?;
+            map.serialize_entry("event_types", self.events)?;
+        }
+        map.end()
+    }
+}
+
+/// One request of a job.
+enum Step {
+    Add {
+        ids: Vec<usize>,
+    },
+    Update {
+        enrollment_id: String,
+        ids: Vec<String>,
+    },
+    Delete {
+        enrollment_id: String,
+    },
+}
+
+/// A step's outcome: the enrollment it added, updated or deleted.
+type StepResult = Result<String, Error>;
+type StepFuture = Pin<Box<dyn Future<Output = (usize, StepResult)> + Send>>;
+
+impl<A: Area> Job<A> {
+    fn step_future(
+        &self,
+        index: usize,
+        step: &Step,
+        ids_of: &[String],
+        events: &[A::Event],
+    ) -> StepFuture {
+        let client = self.client.clone();
+        let key = self.enrollment_key.clone();
+        let events = events.to_vec();
+        let (which, enrollment_id, ids): (usize, Option<String>, Vec<String>) = match step {
+            Step::Add { ids } => (ADD, None, ids.iter().map(|&i| ids_of[i].clone()).collect()),
+            Step::Update { enrollment_id, ids } => {
+                (UPDATE, Some(enrollment_id.clone()), ids.clone())
+            }
+            Step::Delete { enrollment_id } => (DELETE, Some(enrollment_id.clone()), Vec::new()),
+        };
+        Box::pin(async move {
+            let operation = operation::<A>(which);
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let body = Body {
+                enrollment_id: enrollment_id.as_deref(),
+                enrollment_key: (which != DELETE).then_some(key.as_str()),
+                ids_field: A::IDS_FIELD,
+                ids: &refs,
+                events: &events,
+            };
+            let result = match (which, enrollment_id.clone()) {
+                (DELETE, Some(enrollment_id)) => {
+                    match client.execute::<Ack>(&operation, &body).await {
+                        Ok(Ack) => Ok(enrollment_id),
+                        // Already gone: what the job wanted.
+                        Err(error) if error.kind() == ErrorKind::NotFound => Ok(enrollment_id),
+                        Err(error) => Err(error),
+                    }
+                }
+                _ => client
+                    .execute::<Enrollment>(&operation, &body)
+                    .await
+                    .map(|enrollment| enrollment.enrollment_id().to_string()),
+            };
+            (index, result)
+        })
+    }
+
+    /// Runs `steps` with at most `concurrency` in flight, calling `done` as each completes;
+    /// steps not started when the deadline passes are left out (their outcomes stay as they
+    /// were).
+    async fn run(&self, steps: Vec<StepFuture>, mut done: impl FnMut(usize, StepResult)) {
+        let deadline = self.deadline.map(|d| Instant::now() + d);
+        let mut pending = steps.into_iter();
+        // Dropped with the job's future: every request still in flight is cancelled.
+        let mut tasks = tokio::task::JoinSet::new();
+        loop {
+            while tasks.len() < self.concurrency.max(1)
+                && deadline.is_none_or(|d| Instant::now() < d)
+            {
+                let Some(step) = pending.next() else {
+                    break;
+                };
+                tasks.spawn(step);
+            }
+            match tasks.join_next().await {
+                Some(Ok((index, result))) => done(index, result),
+                Some(Err(join_error)) if join_error.is_panic() => {
+                    std::panic::resume_unwind(join_error.into_panic())
+                }
+                Some(Err(_)) => {}
+                None => break,
+            }
+        }
+    }
+
+    fn progress(&self, progress: &Progress) {
+        if let Some(callback) = &self.on_progress {
+            callback(progress);
+        }
+    }
+}
+
+/// Builder methods both bulk jobs share.
+macro_rules! job_setters {
+    ($builder:ident) => {
+        impl<A: Area> $builder<A> {
+            /// Adds event types: the area's event enum values, or their wire strings. At least
+            /// one is required. Default: none.
+            pub fn event_types<I>(mut self, events: I) -> Self
+            where
+                I: IntoIterator,
+                I::Item: IntoEvent<A::Event>,
+            {
+                self.job
+                    .events
+                    .extend(events.into_iter().map(IntoEvent::into_event));
+                self
+            }
+
+            /// Requests in flight at once. Default: [`DEFAULT_CONCURRENCY`] (4); 0 counts as 1.
+            /// Every request still goes through the client's rate-limit state, so more
+            /// concurrency does not mean more 429s.
+            pub fn concurrency(mut self, requests: usize) -> Self {
+                self.job.concurrency = requests.max(1);
+                self
+            }
+
+            /// Starts no request after this long; the ids of requests not started are
+            /// reported as [`Outcome::NotAttempted`]. Requests in flight finish under the
+            /// client's own deadline. Default: none.
+            pub fn deadline(mut self, deadline: Duration) -> Self {
+                self.job.deadline = Some(deadline);
+                self
+            }
+
+            /// Called after the listing and after each request completes, with where the job
+            /// stands: for a progress bar. Default: none.
+            pub fn on_progress(
+                mut self,
+                callback: impl Fn(&Progress) + Send + Sync + 'static,
+            ) -> Self {
+                self.job.on_progress = Some(Arc::new(callback));
+                self
+            }
+        }
+    };
+}
+
+/// Enrolls any number of ids under one key: chunks of up to 20 ids, in input order, each an
+/// enrollment carrying the key. From `client.prospects().enroll_all(key, ids)` or
+/// `client.businesses().enroll_all(key, ids)`.
+///
+/// It lists the key's enrollments first and sends nothing for ids already enrolled under the
+/// key for the same event types ([`Outcome::Unchanged`]), so running it again after a crash, or
+/// with [`BulkReport::failed_ids`], completes the job without enrolling anything twice. Every
+/// add is a reconciled add of the client, through its retry engine and rate-limit state.
+#[derive(Debug, Clone)]
+#[must_use = "a job does nothing until `.send().await`"]
+pub struct EnrollAll<A: Area> {
+    job: Job<A>,
+}
+
+job_setters!(EnrollAll);
+
+impl<A: Area> EnrollAll<A> {
+    pub(crate) fn new<I>(client: Client, enrollment_key: String, ids: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        Self {
+            job: Job::new(client, enrollment_key, ids),
+        }
+    }
+
+    /// Runs the job. Never fails as a whole: an invalid key or event type, or a listing that
+    /// fails, is every id's [`Outcome::Failed`], with nothing added.
+    pub async fn send(self) -> BulkReport {
+        let job = self.job;
+        let input = match job.plan() {
+            Ok(input) => input,
+            Err(error) => return job.failed_whole(error),
+        };
+        let Input {
+            mut outcomes,
+            valid,
+            events,
+        } = input;
+        let mut requests = Requests {
+            list: 1,
+            ..Requests::default()
+        };
+        let listed = match job.list().await {
+            Ok(listed) => listed,
+            Err(error) => {
+                let error = Arc::new(error);
+                for &i in &valid {
+                    outcomes[i].outcome = Outcome::Failed {
+                        error: error.clone(),
+                    };
+                }
+                return BulkReport {
+                    outcomes,
+                    removed: Vec::new(),
+                    requests,
+                };
+            }
+        };
+        let wanted = wire_set(&events);
+        let mut enrolled: HashMap<&str, &str> = HashMap::new();
+        for enrollment in &listed {
+            if enrollment.watches(&wanted) {
+                for id in &enrollment.prospect_ids {
+                    enrolled.entry(id).or_insert(&enrollment.enrollment_id);
+                }
+            }
+        }
+        let mut to_add = Vec::new();
+        for &i in &valid {
+            match enrolled.get(outcomes[i].id.as_str()) {
+                Some(enrollment_id) => {
+                    outcomes[i].outcome = Outcome::Unchanged {
+                        enrollment_id: (*enrollment_id).to_string(),
+                    }
+                }
+                None => to_add.push(i),
+            }
+        }
+        let chunks: Vec<Vec<usize>> = to_add.chunks(MAX_IDS).map(<[usize]>::to_vec).collect();
+        let ids_of: Vec<String> = outcomes.iter().map(|o| o.id.clone()).collect();
+        let steps: Vec<Step> = chunks
+            .iter()
+            .map(|ids| Step::Add { ids: ids.clone() })
+            .collect();
+        let futures = steps
+            .iter()
+            .enumerate()
+            .map(|(index, step)| job.step_future(index, step, &ids_of, &events))
+            .collect();
+        let mut progress = Progress {
+            done_ids: valid.len() - to_add.len(),
+            total_ids: valid.len(),
+            failed_ids: 0,
+            done_requests: 1,
+            total_requests: 1 + chunks.len(),
+        };
+        job.progress(&progress);
+        job.run(futures, |index, result| {
+            let chunk = &chunks[index];
+            requests.add += 1;
+            let outcome = match result {
+                Ok(enrollment_id) => Outcome::Added { enrollment_id },
+                Err(error) => {
+                    progress.failed_ids += chunk.len();
+                    Outcome::Failed {
+                        error: Arc::new(error),
+                    }
+                }
+            };
+            for &i in chunk {
+                outcomes[i].outcome = outcome.clone();
+            }
+            progress.done_ids += chunk.len();
+            progress.done_requests += 1;
+            job.progress(&progress);
+        })
+        .await;
+        BulkReport {
+            outcomes,
+            removed: Vec::new(),
+            requests,
+        }
+    }
+}
+
+/// Makes a key's enrollments watch exactly the given ids, for exactly the given event types:
+/// from `client.prospects().sync(key, ids)` or `client.businesses().sync(key, ids)`.
+///
+/// It lists the key's enrollments, then does the least work: an enrollment that loses ids, or
+/// whose event types change, is updated (a `PATCH`, which replaces its lists and can be
+/// repeated safely), with new ids filling its free places; the other new ids go into new
+/// enrollments of up to 20, in input order; an enrollment left with no ids is deleted. Adds and
+/// updates go first and deletes last, so no id that stays is unwatched in between. Running it
+/// again with the same input sends nothing but the listing; running it again after a failure
+/// completes the job.
+#[derive(Debug, Clone)]
+#[must_use = "a job does nothing until `.send().await`"]
+pub struct SyncEnrollments<A: Area> {
+    job: Job<A>,
+}
+
+job_setters!(SyncEnrollments);
+
+/// What a sync will do to one listed enrollment.
+struct Kept {
+    enrollment_id: String,
+    /// Ids it keeps, then new ones it takes, in order.
+    ids: Vec<String>,
+    removed: Vec<String>,
+    events_change: bool,
+}
+
+impl<A: Area> SyncEnrollments<A> {
+    pub(crate) fn new<I>(client: Client, enrollment_key: String, ids: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        Self {
+            job: Job::new(client, enrollment_key, ids),
+        }
+    }
+
+    /// Runs the job. Never fails as a whole: an invalid key or event type, or a listing that
+    /// fails, is every id's [`Outcome::Failed`], with nothing changed.
+    pub async fn send(self) -> BulkReport {
+        let job = self.job;
+        let input = match job.plan() {
+            Ok(input) => input,
+            Err(error) => return job.failed_whole(error),
+        };
+        let Input {
+            mut outcomes,
+            valid,
+            events,
+        } = input;
+        let mut requests = Requests {
+            list: 1,
+            ..Requests::default()
+        };
+        let listed = match job.list().await {
+            Ok(listed) => listed,
+            Err(error) => {
+                let error = Arc::new(error);
+                for &i in &valid {
+                    outcomes[i].outcome = Outcome::Failed {
+                        error: error.clone(),
+                    };
+                }
+                return BulkReport {
+                    outcomes,
+                    removed: Vec::new(),
+                    requests,
+                };
+            }
+        };
+        let wanted = wire_set(&events);
+        let ids_of: Vec<String> = outcomes.iter().map(|o| o.id.clone()).collect();
+        let desired: HashMap<&str, usize> =
+            valid.iter().map(|&i| (ids_of[i].as_str(), i)).collect();
+
+        // What each listed enrollment keeps; an id listed twice stays in the first.
+        let mut placed: HashMap<String, usize> = HashMap::new();
+        let mut kept: Vec<Kept> = Vec::with_capacity(listed.len());
+        for (k, enrollment) in listed.iter().enumerate() {
+            let mut plan = Kept {
+                enrollment_id: enrollment.enrollment_id.clone(),
+                ids: Vec::new(),
+                removed: Vec::new(),
+                events_change: !enrollment.watches(&wanted),
+            };
+            for id in &enrollment.prospect_ids {
+                if desired.contains_key(id.as_str()) && !placed.contains_key(id) {
+                    placed.insert(id.clone(), k);
+                    plan.ids.push(id.clone());
+                } else {
+                    plan.removed.push(id.clone());
+                }
+            }
+            kept.push(plan);
+        }
+        // Ids no enrollment holds: first into the free places of enrollments being updated
+        // anyway, then into new enrollments.
+        let mut new_ids: Vec<usize> = valid
+            .iter()
+            .copied()
+            .filter(|&i| !placed.contains_key(&ids_of[i]))
+            .collect();
+        new_ids.reverse();
+        let mut added_to: HashMap<usize, String> = HashMap::new();
+        for plan in &mut kept {
+            let changing = !plan.removed.is_empty() || plan.events_change;
+            while changing && !plan.ids.is_empty() && plan.ids.len() < MAX_IDS {
+                let Some(i) = new_ids.pop() else { break };
+                added_to.insert(i, plan.enrollment_id.clone());
+                plan.ids.push(ids_of[i].clone());
+            }
+        }
+        new_ids.reverse();
+
+        // The steps, adds and updates first.
+        let mut steps: Vec<Step> = Vec::new();
+        let mut step_ids: Vec<Vec<usize>> = Vec::new();
+        let chunks: Vec<Vec<usize>> = new_ids.chunks(MAX_IDS).map(<[usize]>::to_vec).collect();
+        for chunk in &chunks {
+            steps.push(Step::Add { ids: chunk.clone() });
+            step_ids.push(chunk.clone());
+        }
+        let mut deletes = Vec::new();
+        for (k, plan) in kept.iter().enumerate() {
+            let ids_here: Vec<usize> = plan
+                .ids
+                .iter()
+                .filter_map(|id| desired.get(id.as_str()).copied())
+                .collect();
+            if plan.ids.is_empty() {
+                deletes.push(k);
+            } else if !plan.removed.is_empty()
+                || plan.events_change
+                || ids_here.len() > plan.ids.len()
+            {
+                steps.push(Step::Update {
+                    enrollment_id: plan.enrollment_id.clone(),
+                    ids: plan.ids.clone(),
+                });
+                step_ids.push(ids_here);
+            } else {
+                for &i in &ids_here {
+                    outcomes[i].outcome = Outcome::Unchanged {
+                        enrollment_id: plan.enrollment_id.clone(),
+                    };
+                }
+            }
+        }
+        let first_delete = steps.len();
+        for &k in &deletes {
+            steps.push(Step::Delete {
+                enrollment_id: kept[k].enrollment_id.clone(),
+            });
+            step_ids.push(Vec::new());
+        }
+
+        let futures: Vec<StepFuture> = steps
+            .iter()
+            .enumerate()
+            .map(|(index, step)| job.step_future(index, step, &ids_of, &events))
+            .collect();
+        let unchanged = valid.len() - step_ids.iter().map(Vec::len).sum::<usize>();
+        let mut progress = Progress {
+            done_ids: unchanged,
+            total_ids: valid.len(),
+            failed_ids: 0,
+            done_requests: 1,
+            total_requests: 1 + steps.len(),
+        };
+        job.progress(&progress);
+        let mut removed: Vec<Removal> = Vec::new();
+        let removals_of = |step: &Step| -> Vec<(String, String)> {
+            let enrollment_id = match step {
+                Step::Update { enrollment_id, .. } | Step::Delete { enrollment_id } => {
+                    enrollment_id
+                }
+                Step::Add { .. } => return Vec::new(),
+            };
+            kept.iter()
+                .find(|plan| &plan.enrollment_id == enrollment_id)
+                .map(|plan| {
+                    plan.removed
+                        .iter()
+                        .map(|id| (id.clone(), enrollment_id.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        // Deletes only once every add and update is done.
+        let mut early = futures;
+        let late = early.split_off(first_delete);
+        for (batch, offset) in [(early, 0), (late, first_delete)] {
+            job.run(batch, |index, result| {
+                let index = index + offset;
+                let step = &steps[index];
+                match step {
+                    Step::Add { .. } => requests.add += 1,
+                    Step::Update { .. } => requests.update += 1,
+                    Step::Delete { .. } => requests.delete += 1,
+                }
+                let (enrollment_id, error) = match result {
+                    Ok(enrollment_id) => (enrollment_id, None),
+                    Err(error) => (String::new(), Some(Arc::new(error))),
+                };
+                let events_changed = matches!(step, Step::Update { enrollment_id: id, .. }
+                    if kept.iter().any(|plan| &plan.enrollment_id == id && plan.events_change));
+                for &i in &step_ids[index] {
+                    let enrollment_id = enrollment_id.clone();
+                    outcomes[i].outcome = match &error {
+                        Some(error) => Outcome::Failed {
+                            error: error.clone(),
+                        },
+                        None if matches!(step, Step::Add { .. }) || added_to.contains_key(&i) => {
+                            Outcome::Added { enrollment_id }
+                        }
+                        None if events_changed => Outcome::Updated { enrollment_id },
+                        None => Outcome::Unchanged { enrollment_id },
+                    };
+                }
+                if error.is_some() {
+                    progress.failed_ids += step_ids[index].len();
+                }
+                for (id, enrollment_id) in removals_of(step) {
+                    removed.push(Removal {
+                        id,
+                        enrollment_id,
+                        error: error.clone(),
+                    });
+                }
+                progress.done_ids += step_ids[index].len();
+                progress.done_requests += 1;
+                job.progress(&progress);
+            })
+            .await;
+        }
+        BulkReport {
+            outcomes,
+            removed,
+            requests,
+        }
+    }
+}
