@@ -262,8 +262,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Largest response body accepted; a larger one is an [`ErrorKind::ResponseTooLarge`]
-    /// error, read no further. Default: [`DEFAULT_MAX_RESPONSE_BYTES`] (4 MiB).
+    /// Largest response body accepted, read no further: a larger success is an
+    /// [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge) error; a larger
+    /// error status keeps its kind and `Retry-After`, its body unread. No memory is set
+    /// aside for a length the server announces, so `usize::MAX` means no limit. Default:
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`] (4 MiB).
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
         self

@@ -79,7 +79,7 @@ async fn a_key_echoed_in_a_header_escaped_json_or_a_successs_context_never_reach
         answer(
             "200 OK",
             "x-other: 1",
-            r#"{"enrollment_id": "en_1", "response_context": {"correlation_id": "\u0073k\/live-SECRET-7f3a9c1e"}}"#,
+            r#"{"enrollment_id": "en_1", "enrollment_key": "k", "response_context": {"correlation_id": "\u0073k\/live-SECRET-7f3a9c1e"}}"#,
         ),
     ])
     .await;
