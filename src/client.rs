@@ -279,8 +279,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends every request through this proxy (`http://`, `https://` or `socks5://` if
-    /// reqwest supports it; credentials for the proxy may be in the URL).
+    /// Sends every request through this proxy, an `http://` or `https://` URL (credentials
+    /// for the proxy may be in it; errors and `Debug` never quote them).
     ///
     /// With an `https` base URL the proxy only relays an encrypted tunnel: it learns the host
     /// name, never the key or the bodies. With a plain `http` base URL it reads the key and
