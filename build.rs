@@ -1,10 +1,13 @@
 //! Runs the spec pipeline (`build/spec.rs`) on `openapi/` and progenitor on its result.
-//! Writes only to `OUT_DIR`: `generated.rs` (the client) and `explorium.json` (the merged
-//! document, for the local test server).
+//! Writes only to `OUT_DIR`: `generated.rs` (the client), `explorium.json` (the merged
+//! document, for the local test server) and, with the `schemars` feature, `request_types.rs`
+//! (each request body's generated type, for the JSON Schema test).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+#[path = "build/request_types.rs"]
+mod request_types;
 #[path = "build/spec.rs"]
 mod spec;
 
@@ -26,6 +29,11 @@ fn main() -> ExitCode {
 fn run(openapi_dir: &Path, out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let (merged, _sources) = spec::merged_from_dir(openapi_dir)?;
     let code = spec::generate(&merged)?;
+    // The crate's `schemars` feature: the registry its JSON Schema test reads.
+    if std::env::var_os("CARGO_FEATURE_SCHEMARS").is_some() {
+        let registry = request_types::registry(&merged, &code)?;
+        std::fs::write(out_dir.join("request_types.rs"), registry)?;
+    }
     std::fs::write(out_dir.join("generated.rs"), code)?;
     std::fs::write(
         out_dir.join("explorium.json"),

@@ -702,6 +702,10 @@ pub(crate) fn generate(merged: &Value) -> Result<String, SpecError> {
         .with_tag(progenitor::TagStyle::Merged)
         .with_inner_type(inner_type)
         .with_hooks(progenitor::HooksMode::Expected);
+    // The crate's `schemars` feature; a build script sees features as environment variables.
+    if std::env::var_os("CARGO_FEATURE_SCHEMARS").is_some() {
+        settings.with_derive("schemars::JsonSchema");
+    }
     let mut generator = progenitor::Generator::new(&settings);
     let tokens = generator
         .generate_tokens(&spec)

@@ -3,6 +3,9 @@
 //! ```sh
 //! cargo run --features test-util --example local-server -- --port 8080 --api-key my-key
 //! ```
+//!
+//! It runs until stopped, so its journal is kept short: the last 100 requests unless
+//! `--journal N` says otherwise.
 
 use std::time::Duration;
 
@@ -10,7 +13,7 @@ use explorium::testing::LocalServer;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut builder = LocalServer::builder();
+    let mut builder = LocalServer::builder().journal_capacity(100);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -18,9 +21,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--port" => builder.port(value()?.parse()?),
             "--api-key" => builder.api_key(value()?),
             "--rate-limit" => builder.rate_limit(value()?.parse()?, Duration::from_secs(60)),
+            "--journal" => builder.journal_capacity(value()?.parse()?),
             _ => {
                 return Err(format!(
-                "unknown flag {flag}; flags: --port N, --api-key KEY, --rate-limit N (per minute)"
+                "unknown flag {flag}; flags: --port N, --api-key KEY, --rate-limit N (per minute), \
+                 --journal N (requests kept)"
             )
                 .into())
             }

@@ -158,6 +158,7 @@ pub struct ClientBuilder {
     max_response_bytes: usize,
     allow_insecure_http: bool,
     proxy: Option<String>,
+    root_certificates: Vec<reqwest::Certificate>,
 }
 
 impl Default for ClientBuilder {
@@ -173,6 +174,7 @@ impl Default for ClientBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
             proxy: None,
+            root_certificates: Vec::new(),
         }
     }
 }
@@ -190,6 +192,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("proxy", &self.proxy.as_deref().map(redacted))
+            .field("root_certificates", &self.root_certificates.len())
             .finish()
     }
 }
@@ -295,6 +298,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Trust this certificate as a root, besides the system's roots: for a gateway whose
+    /// certificate a private authority issued, or a local server over https (see
+    /// `LocalServerBuilder::tls` with the `test-util` feature). Build it with
+    /// [`reqwest::Certificate::from_pem`] or `from_der`. It relaxes no other check: the
+    /// certificate must still name the host of the URL, and be valid now. May be called several
+    /// times. Default: the system's roots only.
+    pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.root_certificates.push(certificate);
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let api_key = self.api_key.ok_or_else(|| {
@@ -311,10 +325,11 @@ impl ClientBuilder {
         let origin = base.origin();
         // A stopped redirect is handed back as the 3xx it is: an unexpected status.
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
-            // 301/302/303 turn a POST or PATCH into a GET: its answer is not the call's. The
-            // policy cannot see the method, and the API documents no redirects and has no GET
-            // operation, so they are never followed; 307 and 308 keep method and body. To
-            // another origin the key header would go along.
+            // 301/302/303 turn a POST, PATCH or DELETE into a GET: its answer is not the
+            // call's. The policy cannot see the method, and the API documents no redirects,
+            // so they are never followed, a GET's included (it gets a clear UnexpectedStatus,
+            // not a wrong answer); 307 and 308 keep method and body. To another origin the key
+            // header would go along.
             let keeps_method = matches!(attempt.status().as_u16(), 307 | 308);
             if keeps_method
                 && attempt.previous().len() <= MAX_REDIRECTS
@@ -336,7 +351,8 @@ impl ClientBuilder {
             .default_headers(headers)
             .user_agent(USER_AGENT)
             .connect_timeout(connect_limit)
-            .redirect(redirects);
+            .redirect(redirects)
+            .tls_certs_merge(self.root_certificates);
         http = match &self.proxy {
             Some(_) if base.scheme() == "http" && !self.allow_insecure_http => {
                 return Err(Error::configuration(

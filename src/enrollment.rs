@@ -7,16 +7,23 @@ use std::collections::BTreeMap;
 
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::server_text::{Scrub, CORRELATION_ID_LIMIT};
 
 /// A successful add or update: the enrollment's id and key, and the server's context.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serializes in the response's wire shape, the context as `response_context`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Enrollment {
+    /// The id the server gave the enrollment.
     enrollment_id: String,
+    /// The enrollment's key, as the caller chose it.
     enrollment_key: String,
+    /// The server's context for the call.
+    #[serde(rename = "response_context", skip_serializing_if = "Option::is_none")]
     context: Option<ResponseContext>,
 }
 
@@ -42,11 +49,25 @@ impl Enrollment {
 }
 
 /// The server's account of one call.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ResponseContext {
+    /// The server's id for the call.
     correlation_id: String,
+    /// `success`, `miss` or `failure`, as the server reports it.
     request_status: RequestStatus,
+    /// How long the server says it took, in seconds.
+    #[serde(
+        rename = "time_took_in_seconds",
+        serialize_with = "seconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     time_took: Option<Duration>,
+}
+
+fn seconds<S: Serializer>(took: &Option<Duration>, serializer: S) -> Result<S::Ok, S::Error> {
+    took.map(|took| took.as_secs_f64()).serialize(serializer)
 }
 
 impl ResponseContext {
@@ -91,6 +112,34 @@ impl RequestStatus {
             Self::Failure => "failure",
             Self::Unknown(other) => other,
         }
+    }
+}
+
+/// The wire value, a string.
+impl Serialize for RequestStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Any string: the three known values are examples, not a limit, as the server may add others.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for RequestStatus {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RequestStatus".into()
+    }
+
+    // Distinct from the generated `RequestStatus` (a closed enum), should both be in one schema.
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        concat!(module_path!(), "::RequestStatus").into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A request's status as the server reports it: `success`, `miss` (nothing matched) or `failure`, or a value added later.",
+            "examples": ["success", "miss", "failure"],
+        })
     }
 }
 

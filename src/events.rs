@@ -122,3 +122,83 @@ pub(crate) fn resolve<E: EventKind>(inputs: &[Result<E, String>]) -> Result<Vec<
     }
     Ok(events)
 }
+
+/// An event name as the server sends it, open to values this crate does not know: a prospect
+/// event, a business event, or anything else, kept as sent.
+///
+/// The service sends names the enums do not list (its simulated webhook events use `award` and
+/// `funding_round`), and may add event types at any time; an unknown name is data, not an
+/// error. Not to be confused with the closed
+/// [`generated::types::EventName`](crate::generated::types::EventName) of the raw layer.
+///
+/// ```
+/// use explorium::{BusinessEvent, EventName, ProspectEvent};
+///
+/// assert_eq!(
+///     EventName::parse("prospect_changed_role"),
+///     EventName::Prospect(ProspectEvent::ProspectChangedRole)
+/// );
+/// assert_eq!(
+///     EventName::parse("new_office").business(),
+///     Some(BusinessEvent::NewOffice)
+/// );
+/// let unknown = EventName::parse("award");
+/// assert_eq!(unknown, EventName::Unknown("award".into()));
+/// assert_eq!(unknown.to_string(), "award");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EventName {
+    /// One of the prospect event types.
+    Prospect(ProspectEvent),
+    /// One of the business event types.
+    Business(BusinessEvent),
+    /// A name this version of the crate does not know, as sent.
+    Unknown(String),
+}
+
+impl EventName {
+    /// Reads a wire name; never fails (an unknown name is [`EventName::Unknown`]).
+    pub fn parse(wire: &str) -> Self {
+        if let Ok(event) = wire.parse() {
+            Self::Prospect(event)
+        } else if let Ok(event) = wire.parse() {
+            Self::Business(event)
+        } else {
+            Self::Unknown(wire.to_string())
+        }
+    }
+
+    /// The prospect event, if it is one.
+    pub fn prospect(&self) -> Option<ProspectEvent> {
+        match self {
+            Self::Prospect(event) => Some(*event),
+            _ => None,
+        }
+    }
+
+    /// The business event, if it is one.
+    pub fn business(&self) -> Option<BusinessEvent> {
+        match self {
+            Self::Business(event) => Some(*event),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for EventName {
+    /// The wire name.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Prospect(event) => event.fmt(f),
+            Self::Business(event) => event.fmt(f),
+            Self::Unknown(name) => f.write_str(name),
+        }
+    }
+}
+
+impl From<&str> for EventName {
+    fn from(wire: &str) -> Self {
+        Self::parse(wire)
+    }
+}

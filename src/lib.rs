@@ -15,6 +15,7 @@ mod validate;
 pub mod businesses;
 pub mod generated;
 pub mod prospects;
+pub mod webhook;
 
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
@@ -26,7 +27,7 @@ pub use client::{
 };
 pub use enrollment::{Enrollment, RequestStatus, ResponseContext};
 pub use error::{Error, ErrorKind, FieldError};
-pub use events::{BusinessEvent, IntoEvent, ProspectEvent};
+pub use events::{BusinessEvent, EventName, IntoEvent, ProspectEvent};
 pub use retry::{
     RetryPolicy, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
     DEFAULT_MAX_RETRY_AFTER, DEFAULT_RETRY_BUDGET,

@@ -11,10 +11,11 @@ use serde_json::{json, Value};
 use support::*;
 
 #[tokio::test]
-async fn documented_example_requests_are_accepted_for_every_operation() {
+async fn documented_example_requests_are_accepted_for_every_enrollment_operation() {
     let server = server_with_documented_enrollments().await;
     for (method, path, body) in [
         ("POST", PROSPECTS_PATH, add_prospects_example()),
+        ("POST", BUSINESSES_PATH, add_businesses_example()),
         ("PATCH", PROSPECTS_PATH, update_prospects_example()),
         ("PATCH", BUSINESSES_PATH, update_businesses_example()),
     ] {
@@ -32,6 +33,178 @@ async fn documented_example_requests_are_accepted_for_every_operation() {
     }
 }
 
+/// The documented example requests of the operations the server keeps no state for yet:
+/// (method, path, body or `None`, the operation it routes to).
+fn not_simulated_examples() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
+    vec![
+        ("GET", PROSPECTS_PATH, None, "get_prospects_enrollments"),
+        ("GET", BUSINESSES_PATH, None, "get_businesses_enrollments"),
+        (
+            "DELETE",
+            PROSPECTS_PATH,
+            Some(json!({"enrollment_id": "en_8d52c3f1"})),
+            "delete_prospects_enrollments",
+        ),
+        (
+            "DELETE",
+            BUSINESSES_PATH,
+            Some(json!({"enrollment_id": "en_7b429a01"})),
+            "delete_businesses_enrollments",
+        ),
+        (
+            "POST",
+            "/v1/prospects/events",
+            Some(json!({
+                "event_types": ["prospect_changed_role", "prospect_changed_company"],
+                "prospect_ids": ["20ae6cbf564ee683e66685e429844a5ff8ffc30f", "4c485f009d59e319dc039cdf3e935b85014e6a33"],
+                "timestamp_from": "2024-01-01T10:03:03.050Z"
+            })),
+            "fetch_prospects_events",
+        ),
+        (
+            "POST",
+            "/v1/businesses/events",
+            Some(json!({
+                "event_types": ["ipo_announcement", "new_investment"],
+                "business_ids": ["8adce3ca1cef0c986b22310e369a0793"]
+            })),
+            "fetch_businesses_events",
+        ),
+        (
+            "POST",
+            "/v1/webhooks",
+            Some(
+                json!({"partner_id": "your_partner_id", "webhook_url": "https://your-domain.com/webhook-handler"}),
+            ),
+            "add_webhook",
+        ),
+        (
+            "POST",
+            "/v1/webhooks/check_connectivity",
+            Some(
+                json!({"partner_id": "your_partner_id", "simulation": {"event_name": "funding_round", "number_of_events": 3}}),
+            ),
+            "check_webhook_connectivity",
+        ),
+        ("GET", "/v1/webhooks/your_partner_id", None, "get_webhook"),
+        (
+            "DELETE",
+            "/v1/webhooks/your_partner_id",
+            None,
+            "delete_webhook",
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn operations_not_simulated_yet_are_routed_and_validated_then_answer_501() {
+    let server = server_with_documented_enrollments().await;
+    let before = server.enrollment_count();
+    for (method, path, body, operation_id) in not_simulated_examples() {
+        let (status, answer) = match &body {
+            Some(body) => send(&server, method, path, body).await,
+            None => send_without_body(&server, method, path).await,
+        };
+        assert_eq!(status, 501, "{method} {path}: {answer}");
+        let details = answer["details"].as_str().unwrap();
+        assert!(details.contains(operation_id), "{details}");
+        assert_eq!(answer["correlation_id"].as_str().unwrap().len(), 32);
+        let recorded = server.journal().pop().unwrap();
+        assert_eq!(recorded.operation_id.as_deref(), Some(operation_id));
+        assert_eq!(recorded.validation, Validation::Valid, "{operation_id}");
+        assert_eq!(recorded.api_key, KeyCheck::Accepted);
+    }
+    // None of them created (or removed) an enrollment, POSTs included.
+    assert_eq!(server.enrollment_count(), before);
+}
+
+#[tokio::test]
+async fn invalid_requests_to_the_newer_operations_are_rejected_naming_the_field() {
+    let server = LocalServer::start().await.unwrap();
+    let many: Vec<String> = (0..41).map(prospect_id).collect();
+    for (method, path, body, loc, kind) in [
+        (
+            "DELETE",
+            PROSPECTS_PATH,
+            json!({}),
+            json!(["body", "enrollment_id"]),
+            "missing",
+        ),
+        (
+            "DELETE",
+            BUSINESSES_PATH,
+            json!({"enrollment_id": "en_1", "enrollment_key": "key1"}),
+            json!(["body", "enrollment_key"]),
+            "extra_forbidden",
+        ),
+        (
+            "POST",
+            "/v1/prospects/events",
+            json!({"event_types": ["prospect_changed_role"], "prospect_ids": many}),
+            json!(["body", "prospect_ids"]),
+            "too_long",
+        ),
+        (
+            "POST",
+            "/v1/businesses/events",
+            json!({"event_types": [], "business_ids": [business_id(1)]}),
+            json!(["body", "event_types"]),
+            "too_short",
+        ),
+        (
+            "POST",
+            "/v1/webhooks",
+            json!({"partner_id": "p"}),
+            json!(["body", "webhook_url"]),
+            "missing",
+        ),
+        (
+            "POST",
+            "/v1/webhooks/check_connectivity",
+            json!({"partner_id": "p", "simulation": {"event_name": "no_such_event"}}),
+            json!(["body", "simulation", "event_name"]),
+            "enum",
+        ),
+    ] {
+        let (status, answer) = send(&server, method, path, &body).await;
+        assert_eq!(status, 422, "{method} {path}: {answer}");
+        assert_eq!(answer["detail"][0]["loc"], loc, "{method} {path}: {answer}");
+        assert_eq!(
+            answer["detail"][0]["type"], kind,
+            "{method} {path}: {answer}"
+        );
+    }
+    // Duplicate ids break `uniqueItems`.
+    let (status, answer) = send(
+        &server,
+        "POST",
+        "/v1/prospects/events",
+        &json!({"event_types": ["prospect_changed_role"], "prospect_ids": [prospect_id(1), prospect_id(1)]}),
+    )
+    .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["detail"][0]["loc"], json!(["body", "prospect_ids"]));
+}
+
+#[tokio::test]
+async fn templated_paths_route_by_method_and_name_the_methods_they_allow() {
+    let server = LocalServer::start().await.unwrap();
+    let (status, answer) = send(&server, "POST", "/v1/webhooks/partner-1", &json!({})).await;
+    assert_eq!(status, 405, "{answer}");
+    let response = reqwest::Client::new()
+        .put(format!("{}/v1/webhooks/partner-1", server.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, DELETE");
+    let (status, _) = send_without_body(&server, "GET", "/v1/webhooks/a/b").await;
+    assert_eq!(status, 404);
+    // No key: templated operations are authenticated like the rest.
+    let (status, _) =
+        send_with_key(&server, "GET", "/v1/webhooks/partner-1", &Value::Null, None).await;
+    assert_eq!(status, 401);
+}
+
 #[tokio::test]
 async fn the_documented_ttl_days_is_rejected_as_the_schema_says() {
     let server = LocalServer::start().await.unwrap();
@@ -41,117 +214,6 @@ async fn the_documented_ttl_days_is_rejected_as_the_schema_says() {
     assert_eq!(status, 422);
     assert_eq!(answer["detail"][0]["loc"], json!(["body", "ttl_days"]));
     assert_eq!(answer["detail"][0]["type"], "extra_forbidden");
-}
-
-/// (what is wrong, the body, the `loc` of the first detail, its `type`)
-fn invalid_requests() -> Vec<(&'static str, &'static str, Value, Value, &'static str)> {
-    let with = |base: Value, field: &str, value: Value| {
-        let mut body = base;
-        body[field] = value;
-        body
-    };
-    let without = |base: Value, field: &str| {
-        let mut body = base;
-        body.as_object_mut().unwrap().remove(field);
-        body
-    };
-    let add = add_prospects_example;
-    let business = update_businesses_example;
-    let twenty_one: Vec<String> = (0..21).map(prospect_id).collect();
-    vec![
-        (
-            "bad prospect id",
-            PROSPECTS_PATH,
-            with(add(), "prospect_ids", json!([prospect_id(1), "ABC"])),
-            json!(["body", "prospect_ids", 1]),
-            "string_pattern_mismatch",
-        ),
-        (
-            "uppercase hex id",
-            PROSPECTS_PATH,
-            with(
-                add(),
-                "prospect_ids",
-                json!(["20AE6CBF564EE683E66685E429844A5FF8FFC30F"]),
-            ),
-            json!(["body", "prospect_ids", 0]),
-            "string_pattern_mismatch",
-        ),
-        (
-            "21 ids",
-            PROSPECTS_PATH,
-            with(add(), "prospect_ids", json!(twenty_one)),
-            json!(["body", "prospect_ids"]),
-            "too_long",
-        ),
-        (
-            "no ids",
-            PROSPECTS_PATH,
-            with(add(), "prospect_ids", json!([])),
-            json!(["body", "prospect_ids"]),
-            "too_short",
-        ),
-        (
-            "no event types",
-            PROSPECTS_PATH,
-            with(add(), "event_types", json!([])),
-            json!(["body", "event_types"]),
-            "too_short",
-        ),
-        (
-            "key of 3 characters",
-            PROSPECTS_PATH,
-            with(add(), "enrollment_key", json!("abc")),
-            json!(["body", "enrollment_key"]),
-            "string_too_short",
-        ),
-        (
-            "unknown field",
-            PROSPECTS_PATH,
-            with(add(), "colour", json!("red")),
-            json!(["body", "colour"]),
-            "extra_forbidden",
-        ),
-        (
-            "unknown event type",
-            PROSPECTS_PATH,
-            with(add(), "event_types", json!(["prospect_got_promoted"])),
-            json!(["body", "event_types", 0]),
-            "enum",
-        ),
-        (
-            "missing key",
-            PROSPECTS_PATH,
-            without(add(), "enrollment_key"),
-            json!(["body", "enrollment_key"]),
-            "missing",
-        ),
-        (
-            "business id of 40 characters",
-            BUSINESSES_PATH,
-            with(business(), "business_ids", json!([prospect_id(1)])),
-            json!(["body", "business_ids", 0]),
-            "string_pattern_mismatch",
-        ),
-        (
-            "missing enrollment id",
-            BUSINESSES_PATH,
-            without(business(), "enrollment_id"),
-            json!(["body", "enrollment_id"]),
-            "missing",
-        ),
-        (
-            "ids not an array",
-            BUSINESSES_PATH,
-            with(
-                business(),
-                "business_ids",
-                json!("8adce3ca1cef0c986b22310e369a0793"),
-            ),
-            json!(["body", "business_ids"]),
-            "type_error",
-        ),
-    ]
 }
 
 #[tokio::test]
@@ -219,10 +281,16 @@ async fn malformed_or_missing_json_bodies_get_422() {
     let server = LocalServer::start().await.unwrap();
     let url = format!("{}{PROSPECTS_PATH}", server.base_url());
     let http = reqwest::Client::new();
-    for (body, kind) in [("{\"enrollment_key\": ", "json_invalid"), ("", "missing")] {
+    for (body, kind, loc) in [
+        // FastAPI: `loc` holds the character offset where the decoder stopped.
+        ("{\"enrollment_key\": ", "json_invalid", json!(["body", 19])),
+        ("{\"é\": [1,, 2]}", "json_invalid", json!(["body", 9])),
+        ("", "missing", json!(["body"])),
+    ] {
         let response = http
             .post(&url)
             .header("api_key", server.api_key())
+            .header("content-type", "application/json")
             .body(body)
             .send()
             .await
@@ -230,7 +298,121 @@ async fn malformed_or_missing_json_bodies_get_422() {
         assert_eq!(response.status(), 422);
         let answer: Value = response.json().await.unwrap();
         assert_eq!(answer["detail"][0]["type"], kind, "{answer}");
+        assert_eq!(answer["detail"][0]["loc"], loc, "{body}: {answer}");
     }
+}
+
+/// Sends `body` as is, with this `Content-Type` (or none) and the server's key.
+async fn post_raw(server: &LocalServer, content_type: Option<&str>, body: String) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}{PROSPECTS_PATH}", server.base_url()))
+        .header("api_key", server.api_key())
+        .body(body);
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn bodies_not_sent_as_json_are_rejected_as_fastapi_does() {
+    let server = LocalServer::start().await.unwrap();
+    let body = add_prospects_example().to_string();
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/jsonp"),
+        Some("json"),
+    ] {
+        let (status, answer) = post_raw(&server, content_type, body.clone()).await;
+        assert_eq!(status, 422, "{content_type:?}: {answer}");
+        assert_eq!(answer["detail"][0]["type"], "model_attributes_type");
+        assert_eq!(answer["detail"][0]["loc"], json!(["body"]));
+    }
+    assert_eq!(server.enrollment_count(), 0);
+    for content_type in [
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/vnd.explorium+json",
+    ] {
+        let (status, answer) = post_raw(&server, Some(content_type), body.clone()).await;
+        assert_eq!(status, 200, "{content_type}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn valid_json_beyond_serde_jsons_defaults_is_accepted_where_the_schema_takes_any_value() {
+    let server = LocalServer::start().await.unwrap();
+    // 200 levels inside the context (serde_json stops at 128), and numbers beyond f64.
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let body = format!(
+        r#"{{"enrollment_key": "tech_executives_monitor", "prospect_ids": ["{PROSPECT_ID}"],
+            "event_types": ["prospect_changed_role"],
+            "request_context": {{"deep": {deep}, "big": 1e400, "long": {long}}}}}"#,
+        long = "9".repeat(400),
+    );
+    let (status, answer) = post_raw(&server, Some("application/json"), body).await;
+    assert_eq!(status, 200, "{answer}");
+    let recorded = server.journal()[0].body.clone().expect("journaled");
+    assert_eq!(recorded["request_context"]["big"], json!(f64::MAX));
+
+    // Where the schema wants a string, a huge number is still a number.
+    let body = r#"{"enrollment_key": "tech_executives_monitor", "prospect_ids": [-1e400],
+        "event_types": ["prospect_changed_role"]}"#
+        .to_string();
+    let (status, answer) = post_raw(&server, Some("application/json"), body).await;
+    assert_eq!(status, 422);
+    assert_eq!(answer["detail"][0]["type"], "string_type");
+
+    // Past what the service's decoder takes, FastAPI's answer to a body it cannot parse.
+    let too_deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let body = format!(
+        r#"{{"enrollment_key": "tech_executives_monitor", "prospect_ids": ["{PROSPECT_ID}"],
+            "event_types": ["prospect_changed_role"], "request_context": {{"deep": {too_deep}}}}}"#
+    );
+    let (status, answer) = post_raw(&server, Some("application/json"), body).await;
+    assert_eq!(
+        (status, answer),
+        (
+            400,
+            json!({"detail": "There was an error parsing the body"})
+        )
+    );
+    assert_eq!(server.enrollment_count(), 1);
+}
+
+#[tokio::test]
+async fn the_journal_keeps_the_most_recent_requests_and_counts_them_all() {
+    let server = LocalServer::builder()
+        .journal_capacity(2)
+        .start()
+        .await
+        .unwrap();
+    for n in 0..5 {
+        let mut body = add_prospects_example();
+        body["prospect_ids"] = json!([prospect_id(n)]);
+        let (status, _) = send(&server, "POST", PROSPECTS_PATH, &body).await;
+        assert_eq!(status, 200);
+    }
+    let journal = server.journal();
+    let kept: Vec<&Value> = journal
+        .iter()
+        .map(|r| &r.body.as_ref().unwrap()["prospect_ids"][0])
+        .collect();
+    assert_eq!(kept, [&json!(prospect_id(3)), &json!(prospect_id(4))]);
+    assert_eq!(server.count("add_prospects_enrollments"), 5);
+
+    let silent = LocalServer::builder()
+        .journal_capacity(0)
+        .start()
+        .await
+        .unwrap();
+    send(&silent, "POST", PROSPECTS_PATH, &add_prospects_example()).await;
+    assert!(silent.journal().is_empty());
+    assert_eq!(silent.count("add_prospects_enrollments"), 1);
 }
 
 #[tokio::test]
@@ -679,20 +861,22 @@ fn generated_client(server: &LocalServer) -> explorium::Client {
         .unwrap()
 }
 
+/// A documented example as the generated request type.
+fn typed<T: serde::de::DeserializeOwned>(example: Value) -> T {
+    serde_json::from_value(example).expect("the example fits the generated type")
+}
+
 #[tokio::test]
-async fn the_generated_client_round_trips_all_three_operations() {
+async fn the_generated_client_round_trips_the_enrollment_operations() {
     let server = server_with_documented_enrollments().await;
     let client = generated_client(&server);
     let client = client.generated();
 
     let added = client
         .add_prospects_enrollments()
-        .body(
-            serde_json::from_value::<generated::types::ProspectsEnrollmentsAddRequest>(
-                add_prospects_example(),
-            )
-            .unwrap(),
-        )
+        .body(typed::<generated::types::ProspectsEnrollmentsAddRequest>(
+            add_prospects_example(),
+        ))
         .send()
         .await
         .unwrap()
@@ -706,10 +890,7 @@ async fn the_generated_client_round_trips_all_three_operations() {
     update["enrollment_id"] = json!(added.enrollment_id);
     let updated = client
         .update_prospects_enrollments()
-        .body(
-            serde_json::from_value::<generated::types::ProspectsEnrollmentsUpdateRequest>(update)
-                .unwrap(),
-        )
+        .body(typed::<generated::types::ProspectsEnrollmentsUpdateRequest>(update))
         .send()
         .await
         .unwrap()
@@ -736,6 +917,23 @@ async fn the_generated_client_round_trips_all_three_operations() {
         .into_inner();
     assert_eq!(business.enrollment_id, "en_7b429a01");
 
+    let added_business = client
+        .add_businesses_enrollments()
+        .body(typed::<generated::types::BusinessesEnrollmentsAddRequest>(
+            add_businesses_example(),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        server
+            .enrollment(&added_business.enrollment_id)
+            .unwrap()
+            .path,
+        BUSINESSES_PATH
+    );
+
     assert_eq!(
         server.enrollment(&added.enrollment_id).unwrap().lists["prospect_ids"],
         update_prospects_example()["prospect_ids"]
@@ -744,6 +942,34 @@ async fn the_generated_client_round_trips_all_three_operations() {
         .journal()
         .iter()
         .all(|r| r.validation == Validation::Valid));
+}
+
+#[tokio::test]
+async fn the_generated_client_reaches_the_templated_and_bodied_delete_operations() {
+    let server = LocalServer::start().await.unwrap();
+    let client = generated_client(&server);
+    let client = client.generated();
+    // The server does not simulate these yet (501), which the documents do not declare.
+    let error = client
+        .get_webhook()
+        .partner_id("partner-1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(501));
+    let error = client
+        .delete_prospects_enrollments()
+        .body(generated::types::ProspectsEnrollmentsDeleteRequest::builder().enrollment_id("en_1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(501));
+    let journal = server.journal();
+    assert_eq!(journal[0].path, "/v1/webhooks/partner-1");
+    assert_eq!(journal[0].operation_id.as_deref(), Some("get_webhook"));
+    assert_eq!(journal[1].method, "DELETE");
+    assert_eq!(journal[1].body, Some(json!({"enrollment_id": "en_1"})));
+    assert!(journal.iter().all(|r| r.validation == Validation::Valid));
 }
 
 #[tokio::test]

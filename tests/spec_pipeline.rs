@@ -13,29 +13,34 @@ fn openapi_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi")
 }
 
-/// The three seed documents, by name: these tests stay true when more are published.
+/// Every upstream document, as the build reads them. Tests derive what they expect from these
+/// rather than from a fixed list, so they stay true when a new document is dropped in.
 fn upstream() -> Vec<Source> {
-    [
-        "add_prospects_enrollments",
-        "update_businesses_enrollments",
-        "update_prospects_enrollments",
-    ]
-    .iter()
-    .map(|name| {
-        let path = openapi_dir().join("upstream").join(format!("{name}.yaml"));
-        spec::read_source(&path).expect("seed document loads")
-    })
-    .collect()
+    spec::read_upstream(&openapi_dir().join("upstream")).expect("upstream documents load")
+}
+
+/// The upstream documents less `name`, and that one document: a document "dropped in".
+fn upstream_without(name: &str) -> (Vec<Source>, Source) {
+    let (held_out, rest): (Vec<Source>, Vec<Source>) =
+        upstream().into_iter().partition(|s| s.name == name);
+    let held_out = held_out
+        .into_iter()
+        .next()
+        .expect("the held-out document exists");
+    (rest, held_out)
+}
+
+/// The first document (in file-name order) that defines `components.schemas.<name>`.
+fn first_defining(sources: &[Source], name: &str) -> String {
+    sources
+        .iter()
+        .find(|s| s.document["components"]["schemas"].get(name).is_some())
+        .map(|s| s.name.clone())
+        .expect("some document defines it")
 }
 
 fn overlay() -> spec::Overlay {
     spec::read_overlay(&openapi_dir().join("overlay.yaml")).expect("overlay loads")
-}
-
-fn fourth_document() -> Source {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/add_businesses_enrollments.yaml");
-    spec::read_source(&path).expect("fixture loads")
 }
 
 fn merged(sources: Vec<Source>) -> Result<Value, SpecError> {
@@ -78,33 +83,41 @@ fn the_written_yaml_parses_back_to_the_merged_value() {
 #[test]
 fn identical_shared_components_collapse_into_one_copy() {
     let sources = upstream();
-    assert_eq!(sources.len(), 3);
-    // Each of the three documents repeats the shared schemas.
-    for source in &sources {
-        assert!(source.document["components"]["schemas"]
-            .get("ResponseContext")
-            .is_some());
-    }
+    // Every document repeats the shared validation-error schema.
+    let repeats = sources
+        .iter()
+        .filter(|s| {
+            s.document["components"]["schemas"]
+                .get("HTTPValidationError")
+                .is_some()
+        })
+        .count();
+    assert_eq!(repeats, sources.len());
+    assert!(repeats > 1);
+
+    // The merged components are exactly the union of the corrected documents' names: one copy
+    // each, nothing renamed or dropped.
+    let mut corrected = sources.clone();
+    spec::apply_overlay(&overlay(), &mut corrected).unwrap();
+    let mut expected: Vec<String> = corrected
+        .iter()
+        .flat_map(|s| {
+            s.document["components"]["schemas"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+        })
+        .collect();
+    expected.sort();
+    expected.dedup();
     let merged = merged(sources).unwrap();
-    let schemas = merged["components"]["schemas"].as_object().unwrap();
-    let names: Vec<&str> = schemas.keys().map(String::as_str).collect();
-    assert_eq!(
-        names,
-        [
-            "BusinessesEnrollmentsUpdateRequest",
-            "BusinessesEnrollmentsUpdateResponse",
-            "BusinessesEventIdentifier",
-            "HTTPValidationError",
-            "ProspectsEnrollmentsAddRequest",
-            "ProspectsEnrollmentsAddResponse",
-            "ProspectsEnrollmentsUpdateRequest",
-            "ProspectsEnrollmentsUpdateResponse",
-            "ProspectsEventIdentifier",
-            "RequestStatus",
-            "ResponseContext",
-            "ValidationError",
-        ]
-    );
+    let names: Vec<&String> = merged["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(names, expected.iter().collect::<Vec<_>>());
     assert_eq!(
         merged["components"]["securitySchemes"]
             .as_object()
@@ -117,6 +130,7 @@ fn identical_shared_components_collapse_into_one_copy() {
 #[test]
 fn a_component_redefined_differently_is_rejected_naming_it_and_both_files() {
     let mut sources = upstream();
+    let first_file = first_defining(&sources, "RequestStatus");
     let mut conflicting = renamed(&sources[0], "upstream/zz_newer_page.yaml");
     let paths = conflicting.document["paths"].as_object_mut().unwrap();
     paths.clear(); // only the component clashes, not the operation
@@ -128,14 +142,14 @@ fn a_component_redefined_differently_is_rejected_naming_it_and_both_files() {
     assert!(
         matches!(&error, SpecError::ComponentConflict { section, name, first, second }
             if section == "schemas" && name == "RequestStatus"
-            && first == "upstream/add_prospects_enrollments.yaml"
+            && *first == first_file
             && second == "upstream/zz_newer_page.yaml"),
         "{error:?}"
     );
     let message = error.to_string();
     for needle in [
         "components.schemas.RequestStatus",
-        "upstream/add_prospects_enrollments.yaml",
+        first_file.as_str(),
         "upstream/zz_newer_page.yaml",
     ] {
         assert!(message.contains(needle), "{needle} missing from: {message}");
@@ -170,18 +184,29 @@ fn different_methods_on_one_path_merge_into_one_path_item() {
     let item = merged["paths"]["/v1/prospects/events/enrollments"]
         .as_object()
         .unwrap();
-    assert_eq!(item.keys().collect::<Vec<_>>(), ["post", "patch"]);
+    // Four documents, one path item, methods in the fixed order.
+    assert_eq!(
+        item.keys().collect::<Vec<_>>(),
+        ["get", "post", "delete", "patch"]
+    );
 }
 
 #[test]
-fn a_fourth_document_adds_its_operation_and_a_generated_method() {
-    let mut sources = upstream();
-    sources.push(fourth_document());
-    let merged = merged(sources).unwrap();
+fn a_document_dropped_in_adds_its_operation_and_a_generated_method() {
+    let (without, dropped_in) = upstream_without("upstream/add_businesses_enrollments.json");
+    let before = merged(without.clone()).unwrap();
+    assert!(before["paths"]["/v1/businesses/events/enrollments"]
+        .get("post")
+        .is_none());
+    let code = spec::generate(&before).unwrap();
+    assert!(!code.contains("pub fn add_businesses_enrollments("));
+
+    let mut with = without;
+    with.push(dropped_in);
+    let merged = merged(with).unwrap();
     let item = merged["paths"]["/v1/businesses/events/enrollments"]
         .as_object()
         .unwrap();
-    assert_eq!(item.keys().collect::<Vec<_>>(), ["post", "patch"]);
     assert_eq!(item["post"]["operationId"], "add_businesses_enrollments");
     // The overlay applied to it too.
     assert_eq!(merged["openapi"], "3.0.3");
@@ -204,8 +229,7 @@ fn a_fourth_document_adds_its_operation_and_a_generated_method() {
 
 #[test]
 fn merged_output_is_byte_identical_whatever_the_input_order() {
-    let mut forward = upstream();
-    forward.push(fourth_document());
+    let forward = upstream();
     let mut backward = forward.clone();
     backward.reverse();
     let overlay = overlay();
@@ -224,6 +248,7 @@ fn overlay_declares_openapi_3_0_and_accepts_either_response_context() {
     for name in [
         "ProspectsEnrollmentsAddResponse",
         "ProspectsEnrollmentsUpdateResponse",
+        "BusinessesEnrollmentsAddResponse",
         "BusinessesEnrollmentsUpdateResponse",
     ] {
         let schema = &merged["components"]["schemas"][name];
@@ -284,12 +309,11 @@ fn a_document_still_declaring_3_1_is_rejected_naming_the_file() {
         "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - target: $.info\n    description: no version fix\n    update: {x-note: n}\n",
     )
     .unwrap();
-    let error = spec::merge_corrected(upstream(), &overlay).unwrap_err();
+    let sources = upstream();
+    let first = format!("{}:", sources[0].name);
+    let error = spec::merge_corrected(sources, &overlay).unwrap_err();
     let message = error.to_string();
-    assert!(
-        message.starts_with("upstream/add_prospects_enrollments.yaml:"),
-        "{message}"
-    );
+    assert!(message.starts_with(&first), "{message}");
     assert!(message.contains("3.1.0"), "{message}");
 }
 
@@ -302,4 +326,79 @@ fn invalid_yaml_is_reported_with_its_file_name() {
             .starts_with("upstream/broken.yaml: invalid YAML"),
         "{error}"
     );
+}
+
+#[test]
+fn every_upstream_operation_gets_a_generated_method() {
+    let sources = upstream();
+    let ids: Vec<String> = sources
+        .iter()
+        .flat_map(|s| s.document["paths"].as_object().unwrap().values())
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|operation| operation["operationId"].as_str().map(String::from))
+        .collect();
+    assert!(ids.len() >= 14, "{ids:?}");
+    let code = spec::generate(&merged(sources).unwrap()).unwrap();
+    for id in &ids {
+        assert!(
+            code.contains(&format!("pub fn {id}(")),
+            "no method for {id}"
+        );
+    }
+}
+
+#[test]
+fn the_0_2_273_documents_are_corrected_as_the_overlay_says() {
+    let merged = merged(upstream()).unwrap();
+    let text = serde_json::to_string(&merged).unwrap();
+    // No `tenant` header parameter left anywhere.
+    assert!(!text.contains(r#""name":"tenant""#), "tenant header kept");
+    // The fetch-events responses have the documented shape.
+    for (path, schema, entity) in [
+        (
+            "/v1/prospects/events",
+            "ProspectsEventsResponse",
+            "prospect_id",
+        ),
+        (
+            "/v1/businesses/events",
+            "BusinessesEventsResponse",
+            "business_id",
+        ),
+    ] {
+        let response = &merged["paths"][path]["post"]["responses"]["200"]["content"]
+            ["application/json"]["schema"];
+        assert_eq!(
+            response,
+            &json!({"$ref": format!("#/components/schemas/{schema}")})
+        );
+        let items = &merged["components"]["schemas"][schema]["properties"]["output_events"]
+            ["items"]["$ref"];
+        let event = items.as_str().unwrap().rsplit('/').next().unwrap();
+        let required = &merged["components"]["schemas"][event]["required"];
+        assert!(
+            required.as_array().unwrap().contains(&json!(entity)),
+            "{event}"
+        );
+    }
+    // Timestamps are plain (nullable) strings; listed event types are the one enum.
+    for request in ["ProspectsEventsRequest", "BusinessesEventsRequest"] {
+        for field in ["timestamp_from", "timestamp_to"] {
+            let property = &merged["components"]["schemas"][request]["properties"][field];
+            assert_eq!(property["type"], "string", "{request}.{field}");
+            assert!(property.get("anyOf").is_none(), "{request}.{field}");
+            assert_eq!(property["nullable"], true, "{request}.{field}");
+        }
+    }
+    for listed in ["ProspectsEnrollment", "BusinessesEnrollment"] {
+        let items = &merged["components"]["schemas"][listed]["properties"]["event_types"]["items"];
+        assert_eq!(
+            items,
+            &json!({"$ref": "#/components/schemas/EventName"}),
+            "{listed}"
+        );
+    }
+    assert!(merged["components"]["schemas"]
+        .get("InternalEventIdentifier")
+        .is_none());
 }

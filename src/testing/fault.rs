@@ -1,6 +1,21 @@
 //! Faults served on demand, scripted per test.
 
+use std::collections::VecDeque;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::Frame;
+use hyper::{Response, StatusCode};
+use serde_json::json;
+
+use super::rate_limit::rate_limit_body;
+use super::serve::{full, json_response, raw_response, Body};
+use super::state::success_body;
+use super::Shared;
 
 /// What the server does instead of (or on top of) answering normally.
 #[derive(Debug, Clone, PartialEq)]
@@ -172,5 +187,113 @@ impl Fault {
                 .operation
                 .as_deref()
                 .is_none_or(|wanted| Some(wanted) == operation)
+    }
+}
+
+/// The first queued fault matching `operation`, used up by one.
+pub(super) fn take(faults: &mut VecDeque<Fault>, operation: Option<&str>) -> Option<FaultKind> {
+    let index = faults.iter().position(|f| f.matches(operation))?;
+    let fault = &mut faults[index];
+    fault.remaining -= 1;
+    let kind = fault.kind.clone();
+    if fault.remaining == 0 {
+        faults.remove(index);
+    }
+    Some(kind)
+}
+
+/// The answer a fault serves instead of processing the request.
+pub(super) fn response(kind: &FaultKind, shared: &Shared) -> Response<Body> {
+    let ok = StatusCode::OK;
+    match kind {
+        FaultKind::Status {
+            status,
+            retry_after,
+        } => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = if status == StatusCode::TOO_MANY_REQUESTS {
+                rate_limit_body(retry_after.unwrap_or(60))
+            } else {
+                let correlation_id = shared.lock().correlation_id();
+                json!({"details": format!("injected fault: {status}"), "correlation_id": correlation_id})
+            };
+            let mut response = json_response(status, &body);
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(hyper::header::RETRY_AFTER, (*seconds).into());
+            }
+            response
+        }
+        FaultKind::MalformedJson => raw_response(
+            ok,
+            full(&b"{\"response_context\": <html>502 Bad Gateway</html>"[..]),
+        ),
+        FaultKind::TruncatedBody => {
+            let full = success_body(
+                "response_context",
+                "0123456789abcdef",
+                0.0,
+                "truncated_key",
+                "en_00000000",
+            );
+            let full = Bytes::from(full.to_string());
+            let mut response =
+                raw_response(ok, Truncated(Some(full.slice(..full.len() / 2))).boxed());
+            response
+                .headers_mut()
+                .insert(hyper::header::CONTENT_LENGTH, full.len().into());
+            response
+        }
+        FaultKind::Respond { status, body } => json_response(
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            body,
+        ),
+        FaultKind::Redirect { status, location } => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+            let mut response = raw_response(status, full(Bytes::new()));
+            if let Ok(location) = location.parse() {
+                response
+                    .headers_mut()
+                    .insert(hyper::header::LOCATION, location);
+            }
+            response
+        }
+        FaultKind::UnexpectedShape => {
+            json_response(ok, &json!({"status": "ok", "data": [1, 2, 3]}))
+        }
+        FaultKind::OversizedBody { bytes } => {
+            const ENVELOPE: usize = r#"{"padding":""}"#.len();
+            let padding = "x".repeat(bytes.saturating_sub(ENVELOPE));
+            json_response(ok, &json!({ "padding": padding }))
+        }
+        // Served by the request pipeline itself.
+        FaultKind::CloseConnection | FaultKind::Stall(_) | FaultKind::RequestContextVariant => {
+            json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({"details": "unreachable fault"}),
+            )
+        }
+    }
+}
+
+/// Sends its one chunk, then fails: hyper aborts the connection mid-body.
+struct Truncated(Option<Bytes>);
+
+impl hyper::body::Body for Truncated {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        Poll::Ready(Some(match self.0.take() {
+            Some(chunk) => Ok(Frame::data(chunk)),
+            None => Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "body truncated on purpose (fault)",
+            )),
+        }))
     }
 }

@@ -1,12 +1,22 @@
-//! The merged OpenAPI document, read as the judge: routes and request-body validators.
+//! The merged OpenAPI document, read as the judge: routes, request-body validators, and what
+//! the server does for each operation.
 //!
 //! Built from the document `build.rs` writes (`OUT_DIR/explorium.json`), never from the
 //! generated Rust types, so a generator or wrapper bug shows up as a rejected request.
+//!
+//! Paths may be templated (`/v1/webhooks/{partner_id}`): a `{name}` segment matches any one
+//! non-empty segment. Where a literal path and a template both match (`/v1/webhooks/
+//! check_connectivity` and `/v1/webhooks/{partner_id}`), the operation with the method asked
+//! for wins, the literal one first; a method neither has is 405. This is how the service's
+//! framework (FastAPI/Starlette) routes too.
 
 use std::sync::OnceLock;
 
-use jsonschema::{error::ValidationErrorKind, paths::LocationSegment, Draft, Validator};
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{paths::LocationSegment, Draft, JsonType, Validator};
 use serde_json::{json, Map, Value};
+
+use super::json::{self, JsonError};
 
 const MERGED_DOCUMENT: &str = include_str!(concat!(env!("OUT_DIR"), "/explorium.json"));
 
@@ -26,13 +36,28 @@ pub(crate) struct Operation {
     pub(crate) id: String,
     /// Upper case, as on the wire.
     pub(crate) method: String,
+    /// As the document writes it, templates included.
     pub(crate) path: String,
+    /// What the server does for it once the request is valid.
+    pub(crate) effect: Effect,
     body: Option<Body>,
+}
+
+/// What the server does for an operation, read from the document: an operation whose success
+/// response carries an `enrollment_id` creates an enrollment (`POST`) or replaces one
+/// (`PATCH`, `PUT`); the server keeps no state for any other yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Effect {
+    CreateEnrollment,
+    UpdateEnrollment,
+    NotSimulated,
 }
 
 #[derive(Debug)]
 struct Body {
     required: bool,
+    /// The JSON Schema the validator was compiled from.
+    schema: Value,
     validator: Validator,
 }
 
@@ -94,14 +119,26 @@ impl Spec {
                             operation.pointer("/requestBody/required") == Some(&Value::Bool(true));
                         Some(Body {
                             required,
+                            schema: root,
                             validator,
                         })
                     }
+                };
+                let answers_enrollment_id = operation
+                    .pointer("/responses/200/content/application~1json/schema")
+                    .and_then(|schema| resolve(&document, schema))
+                    .and_then(|schema| schema.pointer("/properties/enrollment_id"))
+                    .is_some();
+                let effect = match method {
+                    "post" if answers_enrollment_id => Effect::CreateEnrollment,
+                    "patch" | "put" if answers_enrollment_id => Effect::UpdateEnrollment,
+                    _ => Effect::NotSimulated,
                 };
                 operations.push(Operation {
                     id,
                     method: method.to_uppercase(),
                     path: path.clone(),
+                    effect,
                     body,
                 });
             }
@@ -110,12 +147,30 @@ impl Spec {
     }
 
     pub(crate) fn route(&self, method: &str, path: &str) -> Route<'_> {
-        let on_path: Vec<&Operation> = self.operations.iter().filter(|o| o.path == path).collect();
-        match on_path.iter().find(|o| o.method == method) {
-            Some(operation) => Route::Operation(operation),
+        // Every operation whose path matches, the most literal path first.
+        let mut on_path: Vec<(usize, &Operation)> = self
+            .operations
+            .iter()
+            .filter_map(|o| literal_segments(&o.path, path).map(|literal| (literal, o)))
+            .collect();
+        on_path.sort_by_key(|(literal, _)| std::cmp::Reverse(*literal));
+        match on_path.iter().find(|(_, o)| o.method == method) {
+            Some((_, operation)) => Route::Operation(operation),
             None if on_path.is_empty() => Route::NotFound,
-            None => Route::WrongMethod(on_path.iter().map(|o| o.method.as_str()).collect()),
+            None => {
+                let mut allowed: Vec<&str> = Vec::new();
+                for (_, operation) in on_path {
+                    if !allowed.contains(&operation.method.as_str()) {
+                        allowed.push(&operation.method);
+                    }
+                }
+                Route::WrongMethod(allowed)
+            }
         }
+    }
+
+    pub(crate) fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.id == id)
     }
 
     /// Operation ids, in document order.
@@ -125,35 +180,100 @@ impl Spec {
     }
 }
 
+/// If `path` matches the `template`, how many of its segments are literal (the rest are
+/// `{parameters}`, each matching one non-empty segment).
+fn literal_segments(template: &str, path: &str) -> Option<usize> {
+    let (mut template, mut path) = (template.split('/'), path.split('/'));
+    let mut literal = 0;
+    loop {
+        match (template.next(), path.next()) {
+            (None, None) => return Some(literal),
+            (Some(expected), Some(actual)) => {
+                if expected.starts_with('{') && expected.ends_with('}') {
+                    if actual.is_empty() {
+                        return None;
+                    }
+                } else if expected == actual {
+                    literal += 1;
+                } else {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Follows a local `$ref` (`#/components/schemas/X`) to its schema.
+fn resolve<'a>(document: &'a Value, schema: &'a Value) -> Option<&'a Value> {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => document.pointer(reference.strip_prefix('#')?),
+        None => Some(schema),
+    }
+}
+
 /// One entry of a FastAPI-style 422 `detail` list.
 pub(crate) fn detail(loc: Vec<Value>, msg: impl Into<String>, kind: &str) -> Value {
     json!({ "loc": loc, "msg": msg.into(), "type": kind })
 }
 
+/// Why a request body is refused.
+#[derive(Debug)]
+pub(crate) enum Rejection {
+    /// 422, with FastAPI's `detail` entries.
+    Invalid(Vec<Value>),
+    /// 400: FastAPI's answer when its decoder fails in another way than a syntax error (too
+    /// deep for it).
+    Unparsable,
+}
+
 impl Operation {
-    /// Validates the raw request body; `Err` holds the FastAPI-style `detail` entries.
-    pub(crate) fn validate(&self, body: &[u8]) -> Result<Option<Value>, Vec<Value>> {
+    /// The JSON Schema (draft 4) its JSON request body is validated by, if it takes one.
+    pub(crate) fn body_schema(&self) -> Option<&Value> {
+        self.body.as_ref().map(|body| &body.schema)
+    }
+
+    /// Validates the raw request body sent with this `Content-Type`.
+    pub(crate) fn validate(
+        &self,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<Option<Value>, Rejection> {
         let Some(spec) = &self.body else {
             return Ok(None);
         };
-        if body.iter().all(u8::is_ascii_whitespace) {
+        if body.is_empty() {
             return if spec.required {
-                Err(vec![detail(
+                Err(Rejection::Invalid(vec![detail(
                     vec!["body".into()],
                     "Field required",
                     "missing",
-                )])
+                )]))
             } else {
                 Ok(None)
             };
         }
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            vec![detail(
-                vec!["body".into(), e.column().into()],
-                format!("JSON decode error: {e}"),
-                "json_invalid",
-            )]
-        })?;
+        if !content_type.is_some_and(is_json_media_type) {
+            // FastAPI hands a body of another type to the model as bytes.
+            return Err(Rejection::Invalid(vec![detail(
+                vec!["body".into()],
+                "Input should be a valid dictionary or object to extract fields from",
+                "model_attributes_type",
+            )]));
+        }
+        let value = match json::decode(body) {
+            Ok(value) => value,
+            Err(JsonError::TooDeep) => return Err(Rejection::Unparsable),
+            Err(JsonError::Syntax { offset, message }) => {
+                let mut entry = detail(
+                    vec!["body".into(), offset.into()],
+                    "JSON decode error",
+                    "json_invalid",
+                );
+                entry["ctx"] = json!({ "error": message });
+                return Err(Rejection::Invalid(vec![entry]));
+            }
+        };
         let errors: Vec<Value> = spec
             .validator
             .iter_errors(&value)
@@ -162,9 +282,20 @@ impl Operation {
         if errors.is_empty() {
             Ok(Some(value))
         } else {
-            Err(errors)
+            Err(Rejection::Invalid(errors))
         }
     }
+}
+
+/// `application/json` or `application/<anything>+json`, parameters allowed, any case: the
+/// media types FastAPI decodes as JSON.
+fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let subtype = subtype.to_ascii_lowercase();
+    kind.eq_ignore_ascii_case("application") && (subtype == "json" || subtype.ends_with("+json"))
 }
 
 /// Maps a schema violation to FastAPI's shape, with `loc` pointing at the offending field
@@ -235,7 +366,30 @@ fn to_details(error: &jsonschema::ValidationError<'_>) -> Vec<Value> {
                 "enum",
             )]
         }
-        ValidationErrorKind::Type { .. } => vec![detail(loc, error.to_string(), "type_error")],
+        ValidationErrorKind::Type { kind } => {
+            // Pydantic names the one type it wanted; a nullable field's error names the
+            // non-null type (`Optional[str]` answers `string_type`).
+            let wanted = match kind {
+                TypeKind::Single(wanted) => Some(*wanted),
+                TypeKind::Multiple(set) => set.iter().find(|t| *t != JsonType::Null),
+            };
+            let at_root = loc.len() == 1;
+            let (msg, kind) = match wanted {
+                Some(JsonType::String) => ("Input should be a valid string", "string_type"),
+                Some(JsonType::Array) => ("Input should be a valid list", "list_type"),
+                Some(JsonType::Integer) => ("Input should be a valid integer", "int_type"),
+                Some(JsonType::Number) => ("Input should be a valid number", "float_type"),
+                Some(JsonType::Boolean) => ("Input should be a valid boolean", "bool_type"),
+                // The body itself is a model, validated from attributes by FastAPI.
+                Some(JsonType::Object) if at_root => (
+                    "Input should be a valid dictionary or object to extract fields from",
+                    "model_attributes_type",
+                ),
+                Some(JsonType::Object) => ("Input should be a valid dictionary", "dict_type"),
+                Some(JsonType::Null) | None => ("Input should be None", "none_required"),
+            };
+            vec![detail(loc, msg, kind)]
+        }
         _ => vec![detail(loc, error.to_string(), "value_error")],
     }
 }
@@ -324,18 +478,21 @@ mod tests {
     #[test]
     fn an_operation_from_a_new_document_is_routed_and_validated_with_no_code_change() {
         let mut document: Value = serde_json::from_str(MERGED_DOCUMENT).unwrap();
-        let patch = document["paths"]["/v1/businesses/events/enrollments"]["patch"].clone();
-        let mut post = patch.clone();
-        post["operationId"] = json!("add_businesses_enrollments");
-        document["paths"]["/v1/businesses/events/enrollments"]["post"] = post;
+        let add = document["paths"]["/v1/businesses/events/enrollments"]["post"].clone();
+        let mut post = add.clone();
+        post["operationId"] = json!("add_partner_businesses_enrollments");
+        document["paths"]["/v1/partners/{partner_id}/enrollments"] = json!({ "post": post });
         let spec = Spec::parse(&document.to_string()).unwrap();
-        let Route::Operation(operation) = spec.route("POST", "/v1/businesses/events/enrollments")
-        else {
+        let Route::Operation(operation) = spec.route("POST", "/v1/partners/p-1/enrollments") else {
             panic!("not routed");
         };
-        assert_eq!(operation.id, "add_businesses_enrollments");
-        let bad = br#"{"enrollment_key": "k", "enrollment_id": "e", "business_ids": [], "event_types": ["new_office"]}"#;
-        let details = operation.validate(bad).unwrap_err();
+        assert_eq!(operation.id, "add_partner_businesses_enrollments");
+        assert_eq!(operation.effect, Effect::CreateEnrollment);
+        let bad = br#"{"enrollment_key": "k", "business_ids": [], "event_types": ["new_office"]}"#;
+        let Err(Rejection::Invalid(details)) = operation.validate(bad, Some("application/json"))
+        else {
+            panic!("accepted");
+        };
         let locs: Vec<&Value> = details.iter().map(|d| &d["loc"]).collect();
         assert_eq!(
             locs,
@@ -346,16 +503,87 @@ mod tests {
         );
     }
 
+    fn routed_id<'a>(spec: &'a Spec, method: &str, path: &str) -> Option<&'a str> {
+        match spec.route(method, path) {
+            Route::Operation(operation) => Some(&operation.id),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_literal_path_wins_over_a_template_for_its_method_only() {
+        let spec = spec().unwrap();
+        let check = "/v1/webhooks/check_connectivity";
+        assert_eq!(
+            routed_id(spec, "POST", check),
+            Some("check_webhook_connectivity")
+        );
+        // Starlette, like this server, falls through to the template for other methods.
+        assert_eq!(routed_id(spec, "GET", check), Some("get_webhook"));
+        assert_eq!(routed_id(spec, "DELETE", check), Some("delete_webhook"));
+        assert_eq!(
+            routed_id(spec, "GET", "/v1/webhooks/partner-1"),
+            Some("get_webhook")
+        );
+        assert_eq!(
+            routed_id(spec, "DELETE", "/v1/webhooks/partner-1"),
+            Some("delete_webhook")
+        );
+        assert_eq!(routed_id(spec, "POST", "/v1/webhooks"), Some("add_webhook"));
+    }
+
+    #[test]
+    fn a_template_matches_one_non_empty_segment_and_names_its_methods_otherwise() {
+        let spec = spec().unwrap();
+        let Route::WrongMethod(allowed) = spec.route("POST", "/v1/webhooks/partner-1") else {
+            panic!("not a 405");
+        };
+        assert_eq!(allowed, ["GET", "DELETE"]);
+        let Route::WrongMethod(allowed) = spec.route("PUT", "/v1/webhooks/check_connectivity")
+        else {
+            panic!("not a 405");
+        };
+        assert_eq!(allowed, ["POST", "GET", "DELETE"]);
+        for path in ["/v1/webhooks/", "/v1/webhooks/a/b", "/v1/webhooks/a/"] {
+            assert!(matches!(spec.route("GET", path), Route::NotFound), "{path}");
+        }
+    }
+
+    #[test]
+    fn only_operations_answering_an_enrollment_id_touch_enrollments() {
+        let spec = spec().unwrap();
+        for operation in &spec.operations {
+            let expected = match operation.id.as_str() {
+                "add_prospects_enrollments" | "add_businesses_enrollments" => {
+                    Effect::CreateEnrollment
+                }
+                "update_prospects_enrollments" | "update_businesses_enrollments" => {
+                    Effect::UpdateEnrollment
+                }
+                _ => Effect::NotSimulated,
+            };
+            assert_eq!(operation.effect, expected, "{}", operation.id);
+        }
+    }
+
     #[test]
     fn every_operation_of_the_merged_document_is_routed() {
         let spec = spec().unwrap();
         let ids: Vec<&str> = spec.operation_ids().collect();
-        for seed in [
-            "update_businesses_enrollments",
-            "add_prospects_enrollments",
-            "update_prospects_enrollments",
-        ] {
-            assert!(ids.contains(&seed), "{seed} not in {ids:?}");
+        for operation in &spec.operations {
+            // Each path, its templates filled in, routes back to its operation.
+            let path: Vec<&str> = operation
+                .path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "x-1" } else { s })
+                .collect();
+            let path = path.join("/");
+            assert_eq!(
+                routed_id(spec, &operation.method, &path),
+                Some(operation.id.as_str()),
+                "{} {path}",
+                operation.method
+            );
         }
         let document: Value = serde_json::from_str(MERGED_DOCUMENT).unwrap();
         let declared: usize = document["paths"]

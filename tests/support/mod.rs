@@ -27,6 +27,15 @@ pub fn update_prospects_example() -> Value {
     })
 }
 
+/// The add-businesses page's example request.
+pub fn add_businesses_example() -> Value {
+    json!({
+        "enrollment_key": "my_b2b_saas_monitor",
+        "business_ids": ["8adce3ca1cef0c986b22310e369a0793", "665595bbb4e724de6f8bc705a5b84753"],
+        "event_types": ["ipo_announcement", "new_funding_round", "new_product"]
+    })
+}
+
 /// The update-businesses page's example request.
 pub fn update_businesses_example() -> Value {
     json!({
@@ -35,6 +44,139 @@ pub fn update_businesses_example() -> Value {
         "business_ids": ["8adce3ca1cef0c986b22310e369a0793", "665595bbb4e724de6f8bc705a5b84753"],
         "event_types": ["ipo_announcement", "new_funding_round", "new_product"]
     })
+}
+
+/// The conformance suite's invalid requests: (what is wrong, the path (`POST` for prospects,
+/// `PATCH` for businesses), the body, the `loc` of the server's first detail, its `type`).
+pub fn invalid_requests() -> Vec<(&'static str, &'static str, Value, Value, &'static str)> {
+    let with = |base: Value, field: &str, value: Value| {
+        let mut body = base;
+        body[field] = value;
+        body
+    };
+    let without = |base: Value, field: &str| {
+        let mut body = base;
+        body.as_object_mut().unwrap().remove(field);
+        body
+    };
+    let add = add_prospects_example;
+    let business = update_businesses_example;
+    let twenty_one: Vec<String> = (0..21).map(prospect_id).collect();
+    vec![
+        (
+            "bad prospect id",
+            PROSPECTS_PATH,
+            with(add(), "prospect_ids", json!([prospect_id(1), "ABC"])),
+            json!(["body", "prospect_ids", 1]),
+            "string_pattern_mismatch",
+        ),
+        (
+            "uppercase hex id",
+            PROSPECTS_PATH,
+            with(
+                add(),
+                "prospect_ids",
+                json!(["20AE6CBF564EE683E66685E429844A5FF8FFC30F"]),
+            ),
+            json!(["body", "prospect_ids", 0]),
+            "string_pattern_mismatch",
+        ),
+        (
+            "21 ids",
+            PROSPECTS_PATH,
+            with(add(), "prospect_ids", json!(twenty_one)),
+            json!(["body", "prospect_ids"]),
+            "too_long",
+        ),
+        (
+            "no ids",
+            PROSPECTS_PATH,
+            with(add(), "prospect_ids", json!([])),
+            json!(["body", "prospect_ids"]),
+            "too_short",
+        ),
+        (
+            "no event types",
+            PROSPECTS_PATH,
+            with(add(), "event_types", json!([])),
+            json!(["body", "event_types"]),
+            "too_short",
+        ),
+        (
+            "key of 3 characters",
+            PROSPECTS_PATH,
+            with(add(), "enrollment_key", json!("abc")),
+            json!(["body", "enrollment_key"]),
+            "string_too_short",
+        ),
+        (
+            "unknown field",
+            PROSPECTS_PATH,
+            with(add(), "colour", json!("red")),
+            json!(["body", "colour"]),
+            "extra_forbidden",
+        ),
+        (
+            "unknown event type",
+            PROSPECTS_PATH,
+            with(add(), "event_types", json!(["prospect_got_promoted"])),
+            json!(["body", "event_types", 0]),
+            "enum",
+        ),
+        (
+            "missing key",
+            PROSPECTS_PATH,
+            without(add(), "enrollment_key"),
+            json!(["body", "enrollment_key"]),
+            "missing",
+        ),
+        (
+            "business id of 40 characters",
+            BUSINESSES_PATH,
+            with(business(), "business_ids", json!([prospect_id(1)])),
+            json!(["body", "business_ids", 0]),
+            "string_pattern_mismatch",
+        ),
+        (
+            "missing enrollment id",
+            BUSINESSES_PATH,
+            without(business(), "enrollment_id"),
+            json!(["body", "enrollment_id"]),
+            "missing",
+        ),
+        (
+            "ids not an array",
+            BUSINESSES_PATH,
+            with(
+                business(),
+                "business_ids",
+                json!("8adce3ca1cef0c986b22310e369a0793"),
+            ),
+            json!(["body", "business_ids"]),
+            "list_type",
+        ),
+        (
+            "key not a string",
+            PROSPECTS_PATH,
+            with(add(), "enrollment_key", json!(12345)),
+            json!(["body", "enrollment_key"]),
+            "string_type",
+        ),
+        (
+            "nullable context neither null nor an object",
+            PROSPECTS_PATH,
+            with(add(), "request_context", json!("text")),
+            json!(["body", "request_context"]),
+            "dict_type",
+        ),
+        (
+            "body not an object",
+            PROSPECTS_PATH,
+            json!([add()]),
+            json!(["body"]),
+            "model_attributes_type",
+        ),
+    ]
 }
 
 /// A server holding the enrollments the documentation's update examples name.
@@ -58,6 +200,19 @@ pub fn business_id(n: usize) -> String {
 /// Sends `body` as JSON with the server's key; returns the status and the JSON body (or Null).
 pub async fn send(server: &LocalServer, method: &str, path: &str, body: &Value) -> (u16, Value) {
     send_with_key(server, method, path, body, Some(server.api_key())).await
+}
+
+/// Sends a request with no body and the server's key; returns the status and the JSON body.
+pub async fn send_without_body(server: &LocalServer, method: &str, path: &str) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let response = reqwest::Client::new()
+        .request(method, format!("{}{path}", server.base_url()))
+        .header("api_key", server.api_key())
+        .send()
+        .await
+        .expect("server answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 pub async fn send_with_key(

@@ -1,0 +1,357 @@
+//! The HTTP side: accepting connections, and each request's way through the server (faults,
+//! routing, key, rate limit, validation, state), recorded in the journal.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use percent_encoding::percent_decode_str;
+use serde_json::{json, Map, Value};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::journal::{KeyCheck, RecordedRequest, Validation};
+use super::json;
+use super::rate_limit::{check_rate, rate_limit_body};
+use super::spec::{Rejection, Route};
+use super::state::{apply, error_response};
+use super::{fault, FaultKind, Shared};
+
+const MAX_REQUEST_BODY: usize = 1 << 20;
+
+/// Pause after a failed accept (out of file descriptors, say): retrying at once would spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+pub(super) type Body = BoxBody<Bytes, io::Error>;
+
+/// Where connections come from: a [`TcpListener`], or a stand-in in tests.
+pub(super) trait Listener {
+    fn accept(&self) -> impl Future<Output = io::Result<TcpStream>> + Send;
+}
+
+impl Listener for TcpListener {
+    async fn accept(&self) -> io::Result<TcpStream> {
+        TcpListener::accept(self).await.map(|(stream, _)| stream)
+    }
+}
+
+pub(super) async fn accept_loop(listener: impl Listener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(stream) => {
+                    connections.spawn(connection(stream, Arc::clone(&shared)));
+                }
+                // Failures concern one connection (reset before accept) or pass (descriptors
+                // freed by closing connections): wait a little, then go on.
+                Err(_) => tokio::time::sleep(ACCEPT_BACKOFF).await,
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+/// One connection: the TLS handshake if the server serves https, then HTTP/1.1.
+async fn connection(stream: TcpStream, shared: Arc<Shared>) {
+    match &shared.tls {
+        None => serve_http(stream, shared).await,
+        Some(tls) => {
+            // The header-read timeout starts after the handshake: bound the handshake too.
+            let handshake = tls.acceptor().accept(stream);
+            if let Ok(Ok(stream)) =
+                tokio::time::timeout(shared.header_read_timeout, handshake).await
+            {
+                serve_http(stream, shared).await;
+            }
+        }
+    }
+}
+
+async fn serve_http<I>(io: I, shared: Arc<Shared>)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let timeout = shared.header_read_timeout;
+    let service = hyper::service::service_fn(move |request| handle(Arc::clone(&shared), request));
+    // A connection error (client gone, timeout, fault) concerns that connection only.
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(timeout)
+        .serve_connection(TokioIo::new(io), service)
+        .await;
+}
+
+/// Returned by the service to make hyper close the connection without a response.
+#[derive(Debug)]
+struct CloseConnection;
+
+impl std::fmt::Display for CloseConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection closed on purpose (fault)")
+    }
+}
+
+impl std::error::Error for CloseConnection {}
+
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, CloseConnection> {
+    let started = Instant::now();
+    let method = request.method().as_str().to_string();
+    // Routed decoded, as the service's ASGI server hands FastAPI the path.
+    let path = percent_decode_str(request.uri().path())
+        .decode_utf8_lossy()
+        .into_owned();
+    let header = |name| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v: &hyper::header::HeaderValue| v.to_str().ok())
+            .map(String::from)
+    };
+    let user_agent = header(hyper::header::USER_AGENT);
+    let content_type = header(hyper::header::CONTENT_TYPE);
+    let key = request
+        .headers()
+        .get("api_key")
+        .map(|v| v.as_bytes().to_vec());
+    let route = match path.strip_prefix(shared.path_prefix.as_str()) {
+        Some(api_path) => shared.spec.route(&method, api_path),
+        None => Route::NotFound,
+    };
+    let operation_id = match &route {
+        Route::Operation(operation) => Some(operation.id.clone()),
+        _ => None,
+    };
+    let mut entry = RecordedRequest {
+        operation_id,
+        method,
+        path,
+        body: None,
+        api_key: if key.is_some() {
+            KeyCheck::NotChecked
+        } else {
+            KeyCheck::Missing
+        },
+        user_agent,
+        validation: Validation::NotRun,
+        fault: None,
+        status: None,
+    };
+    let bytes = match Limited::new(request.into_body(), MAX_REQUEST_BODY)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            let mut response = json_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &json!({"detail": "Request body too large"}),
+            );
+            // The rest of the body is not read: the connection cannot carry another request,
+            // and the client must know not to send one on it.
+            response.headers_mut().insert(
+                hyper::header::CONNECTION,
+                hyper::header::HeaderValue::from_static("close"),
+            );
+            return Ok(shared.record(entry, response));
+        }
+    };
+    entry.body = json::decode(&bytes).ok();
+
+    let fault = fault::take(&mut shared.lock().faults, entry.operation_id.as_deref());
+    entry.fault = fault.clone();
+    let mut context_name = "response_context";
+    match fault {
+        None => {}
+        Some(FaultKind::Stall(duration)) => tokio::time::sleep(duration).await,
+        Some(FaultKind::RequestContextVariant) => context_name = "request_context",
+        Some(FaultKind::CloseConnection) => {
+            shared.lock().journal.push(entry);
+            return Err(CloseConnection);
+        }
+        Some(kind) => {
+            let response = fault::response(&kind, &shared);
+            return Ok(shared.record(entry, response));
+        }
+    }
+    let received = Received {
+        key,
+        content_type,
+        body: bytes,
+    };
+    let response = shared.process(route, &received, &mut entry, context_name, started);
+    Ok(shared.record(entry, response))
+}
+
+/// What the request pipeline needs of a request, once its body is read.
+struct Received {
+    key: Option<Vec<u8>>,
+    content_type: Option<String>,
+    body: Bytes,
+}
+
+impl Shared {
+    fn record(&self, mut entry: RecordedRequest, response: Response<Body>) -> Response<Body> {
+        entry.status = Some(response.status().as_u16());
+        self.lock().journal.push(entry);
+        response
+    }
+
+    fn process(
+        &self,
+        route: Route<'_>,
+        received: &Received,
+        entry: &mut RecordedRequest,
+        context_name: &str,
+        started: Instant,
+    ) -> Response<Body> {
+        let operation = match route {
+            Route::NotFound => {
+                return json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not Found"}))
+            }
+            Route::WrongMethod(allowed) => {
+                let mut response = json_response(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    &json!({"detail": "Method Not Allowed"}),
+                );
+                if let Ok(allow) = allowed.join(", ").parse() {
+                    response.headers_mut().insert(hyper::header::ALLOW, allow);
+                }
+                return response;
+            }
+            Route::Operation(operation) => operation,
+        };
+        let mut state = self.lock();
+        let Some(key) = received.key.as_deref() else {
+            entry.api_key = KeyCheck::Missing;
+            return error_response(
+                &mut state,
+                StatusCode::UNAUTHORIZED,
+                "missing API key: send it in the `api_key` header",
+            );
+        };
+        let Some(owner) = self.api_keys.iter().position(|k| k.as_bytes() == key) else {
+            entry.api_key = KeyCheck::Rejected;
+            return error_response(&mut state, StatusCode::UNAUTHORIZED, "invalid API key");
+        };
+        entry.api_key = KeyCheck::Accepted;
+        let rate = self
+            .rate_limit
+            .map(|limit| check_rate(&mut state.windows, owner, limit));
+        let (limit_headers, retry_after) =
+            rate.map_or((Vec::new(), None), |r| (r.headers, r.retry_after));
+        let mut response = if let Some(seconds) = retry_after {
+            let mut response =
+                json_response(StatusCode::TOO_MANY_REQUESTS, &rate_limit_body(seconds));
+            response
+                .headers_mut()
+                .insert(hyper::header::RETRY_AFTER, seconds.into());
+            response
+        } else {
+            match operation.validate(&received.body, received.content_type.as_deref()) {
+                Err(Rejection::Unparsable) => json_response(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"detail": "There was an error parsing the body"}),
+                ),
+                Err(Rejection::Invalid(details)) => {
+                    entry.validation = Validation::Invalid(details.clone());
+                    json_response(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        &json!({ "detail": details }),
+                    )
+                }
+                Ok(body) => {
+                    entry.validation = Validation::Valid;
+                    let body = match body {
+                        Some(Value::Object(map)) => map,
+                        _ => Map::new(),
+                    };
+                    apply(&mut state, operation, owner, body, context_name, started)
+                }
+            }
+        };
+        for (name, value) in limit_headers {
+            response.headers_mut().insert(name, value);
+        }
+        response
+    }
+}
+
+pub(super) fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
+    raw_response(status, full(body.to_string()))
+}
+
+pub(super) fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never: Infallible| match never {})
+        .boxed()
+}
+
+pub(super) fn raw_response(status: StatusCode, body: Body) -> Response<Body> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::testing::state::State;
+
+    /// Fails every accept, as when the process is out of file descriptors.
+    struct Exhausted(Arc<AtomicUsize>);
+
+    impl Listener for Exhausted {
+        async fn accept(&self) -> io::Result<TcpStream> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            Err(io::Error::other("too many open files"))
+        }
+    }
+
+    async fn settle() {
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_accept_is_retried_after_a_pause_not_at_once() {
+        let shared = Arc::new(Shared {
+            spec: crate::testing::spec::spec().unwrap(),
+            path_prefix: String::new(),
+            api_keys: Vec::new(),
+            rate_limit: None,
+            header_read_timeout: Duration::from_secs(30),
+            tls: None,
+            state: Mutex::new(State::new(0)),
+        });
+        let calls = Arc::new(AtomicUsize::new(0));
+        let task = tokio::spawn(accept_loop(Exhausted(Arc::clone(&calls)), shared));
+        settle().await;
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "retried without a pause");
+        tokio::time::advance(ACCEPT_BACKOFF).await;
+        settle().await;
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        task.abort();
+    }
+}
