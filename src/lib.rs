@@ -8,6 +8,7 @@ mod events;
 mod rate_limit;
 mod request;
 mod retry;
+mod server_text;
 mod transport;
 mod validate;
 

@@ -22,6 +22,8 @@ use tokio::time::Instant;
 /// How long a waiter trusts that an answer to the request sent after a reset is coming before
 /// it tries itself (the answer may never come: a timeout, a dropped connection).
 const PROBE_PATIENCE: Duration = Duration::from_secs(1);
+/// Longest wait for a reset the client believes a server: a window is a minute long.
+const LONGEST_RESET: Duration = Duration::from_secs(86_400);
 
 /// Shared by all clones of a client.
 #[derive(Debug)]
@@ -68,11 +70,17 @@ impl Permit<'_> {
         let number =
             |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
         let now = Instant::now();
+        // Any number may come: the arithmetic saturates, the wait is capped.
         let reset_at = number("x-ratelimit-reset").map(|unix| {
-            let unix = UNIX_EPOCH + Duration::from_secs(unix);
-            now + unix
-                .duration_since(SystemTime::now())
-                .unwrap_or(Duration::ZERO)
+            let wait =
+                UNIX_EPOCH
+                    .checked_add(Duration::from_secs(unix))
+                    .map_or(LONGEST_RESET, |reset| {
+                        reset
+                            .duration_since(SystemTime::now())
+                            .unwrap_or(Duration::ZERO)
+                    });
+            now + wait.min(LONGEST_RESET)
         });
         let mut window = self.limiter.lock();
         if let Some(remaining) = number("x-ratelimit-remaining") {
@@ -87,10 +95,7 @@ impl Permit<'_> {
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             window.remaining = Some(0);
-            let asked = now
-                + wait
-                    .unwrap_or(Duration::ZERO)
-                    .min(Duration::from_secs(86_400));
+            let asked = now + wait.unwrap_or(Duration::ZERO).min(LONGEST_RESET);
             window.reset_at = Some(window.reset_at.map_or(asked, |r| r.max(asked)));
         }
     }

@@ -29,6 +29,8 @@ pub const DEFAULT_RETRY_BUDGET: u32 = 500;
 /// Tokens a retry spends; a retry after a timeout spends [`TIMEOUT_RETRY_COST`].
 const RETRY_COST: u32 = 5;
 const TIMEOUT_RETRY_COST: u32 = 10;
+/// What a deadline too far to represent stands for: as good as never.
+const NO_DEADLINE: Duration = Duration::from_secs(100 * 365 * 86_400);
 /// Tokens a call that succeeds at its first attempt gives back.
 const SUCCESS_REFUND: u32 = 1;
 
@@ -308,7 +310,10 @@ impl Engine {
         F: FnMut(Duration, crate::rate_limit::Permit<'a>) -> Fut,
         Fut: Future<Output = T>,
     {
-        let deadline = Instant::now() + self.deadline;
+        // A deadline too far to represent is no deadline.
+        let deadline = Instant::now()
+            .checked_add(self.deadline)
+            .unwrap_or_else(|| Instant::now() + NO_DEADLINE);
         let mut schedule = self.policy.schedule();
         let mut attempts = 0;
         let mut spent = 0;
@@ -347,7 +352,10 @@ impl Engine {
             }
             let backoff = self.jittered(schedule.next().unwrap_or(self.policy.max_backoff));
             let delay = backoff.max(wait.unwrap_or_default());
-            if Instant::now() + delay >= deadline {
+            if Instant::now()
+                .checked_add(delay)
+                .is_none_or(|end| end >= deadline)
+            {
                 return stop("the wait would end past the deadline");
             }
             let cost = if timeout {
