@@ -806,6 +806,27 @@ async fn deliveries_go_to_loopback_addresses_only_and_failures_are_recorded() {
     assert_eq!(server.deliveries().len(), 3);
 }
 
+#[tokio::test]
+async fn a_receiver_redirecting_is_not_followed() {
+    let server = LocalServer::start().await.unwrap();
+    let elsewhere = Receiver::start().await;
+    let redirect = format!(
+        "HTTP/1.1 307 Temporary Redirect\r\nlocation: {}\r\ncontent-length: 0\r\n\r\n",
+        elsewhere.url
+    );
+    let redirecting = RawResponder::start(vec![redirect]).await;
+    let key = server.api_key().to_string();
+    register(&server, &key, "partner-1", &redirecting.base_url()).await;
+    let (status, _) = check(&server, json!({"partner_id": "partner-1"})).await;
+    assert_eq!(status, 200);
+    assert_eq!(redirecting.requests(), 1);
+    assert_eq!(
+        server.deliveries()[0].outcome,
+        DeliveryOutcome::Answered(307)
+    );
+    assert!(elsewhere.received().is_empty());
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_receiver_slower_than_the_delivery_timeout_is_recorded_as_failed() {
     let server = LocalServer::builder()

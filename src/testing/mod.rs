@@ -405,7 +405,7 @@ impl LocalServer {
     }
 
     /// The server's wall clock: the time at start plus Tokio's time elapsed since, so it
-    /// advances with a [paused](tokio::time::pause) clock. Event times, webhook times and the
+    /// advances with a paused Tokio clock. Event times, webhook times and the
     /// `X-Timestamp` of deliveries are read from it: verify a delivery at this time
     /// ([`Verifier::verify_at`](crate::webhook::Verifier::verify_at)) when the test's clock
     /// has run ahead of the real one.
