@@ -992,3 +992,21 @@ async fn the_generated_client_round_trips_every_lifecycle_operation() {
         .iter()
         .all(|r| r.validation == Validation::Valid));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_can_be_pushed_from_another_task() {
+    let server = Arc::new(LocalServer::start().await.unwrap());
+    let pushing = Arc::clone(&server);
+    // `tokio::spawn` needs the future to be `Send`: no lock is held across a delivery.
+    let deliveries = tokio::spawn(async move {
+        pushing
+            .push_event(TestEvent::business(business_id(1), "new_office").event_id("spawned"))
+            .await
+    })
+    .await
+    .unwrap();
+    assert!(deliveries.is_empty());
+    let body = json!({"business_ids": [business_id(1)], "event_types": ["new_office"]});
+    let (_, answer) = send(&server, "POST", "/v1/businesses/events", &body).await;
+    assert_eq!(event_ids(&answer), ["spawned"]);
+}

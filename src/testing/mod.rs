@@ -196,6 +196,7 @@
 //!   response from your handler", without its shape).
 
 mod clock;
+mod deliveries;
 mod events;
 mod fault;
 mod journal;
@@ -216,22 +217,20 @@ use serde_json::Map;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use deliveries::{Delivery, DeliveryKind, DeliveryOutcome, DEFAULT_DELIVERY_TIMEOUT};
 pub use events::{TestEvent, EVENTS_RETENTION};
 pub use fault::{Fault, FaultKind};
 pub use journal::{KeyCheck, RecordedRequest, Validation};
 pub use state::StoredEnrollment;
-pub use webhooks::{
-    Delivery, DeliveryKind, DeliveryOutcome, StoredWebhook, CHECK_ENROLLMENT_KEY,
-    DEFAULT_DELIVERY_TIMEOUT,
-};
+pub use webhooks::{StoredWebhook, CHECK_ENROLLMENT_KEY};
 
 use clock::Clock;
+use deliveries::{Deliverer, Outgoing};
 use events::StoredEvent;
 use rate_limit::RateLimit;
 use spec::Spec;
 use state::State;
 use tls::Tls;
-use webhooks::{Deliverer, Outgoing};
 
 /// The API key a server started with [`LocalServer::start`] accepts.
 pub const DEFAULT_API_KEY: &str = "explorium-local-test-key";

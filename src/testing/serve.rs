@@ -387,7 +387,7 @@ mod tests {
             header_read_timeout: Duration::from_secs(30),
             tls: None,
             clock: crate::testing::clock::Clock::start(),
-            deliverer: crate::testing::webhooks::Deliverer::new(Duration::from_secs(1)),
+            deliverer: crate::testing::deliveries::Deliverer::new(Duration::from_secs(1)),
             state: Mutex::new(State::new(0)),
         });
         let calls = Arc::new(AtomicUsize::new(0));

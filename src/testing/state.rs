@@ -10,12 +10,13 @@ use hyper::{Response, StatusCode};
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
+use super::deliveries::{self, Delivery, Outgoing};
 use super::events::{Query, StoredEvent};
 use super::journal::Journal;
 use super::rate_limit::Windows;
 use super::serve::{json_response, Body};
 use super::spec::{Effect, Operation};
-use super::webhooks::{self, Delivery, Outgoing, StoredWebhook};
+use super::webhooks::{self, StoredWebhook};
 use super::Fault;
 
 /// An enrollment the server keeps.
@@ -127,8 +128,8 @@ impl State {
         let mut outgoing = Vec::new();
         for (owner, enrollment_key) in watching {
             for webhook in self.webhooks.values().filter(|w| w.owner == owner) {
-                let payload = webhooks::Payload {
-                    tenant_id: webhooks::tenant_id(owner),
+                let payload = deliveries::Payload {
+                    tenant_id: deliveries::tenant_id(owner),
                     partner_id: &webhook.partner_id,
                     event_id: &event.event_id,
                     event_name: &event.event_name,
@@ -138,7 +139,7 @@ impl State {
                     enrollment_key,
                 };
                 outgoing.push(Outgoing::new(
-                    webhooks::DeliveryKind::Event,
+                    deliveries::DeliveryKind::Event,
                     webhook,
                     &payload,
                     now,
