@@ -235,6 +235,11 @@ pub async fn send_with_key(
     (status, body)
 }
 
+/// A documented example as the generated request type.
+pub fn typed<T: serde::de::DeserializeOwned>(example: Value) -> T {
+    serde_json::from_value(example).expect("the example fits the generated type")
+}
+
 /// A client for `server`, with its key and no retries: each failure shows as it came.
 pub fn client_for(server: &LocalServer) -> explorium::Client {
     builder_for(server)
