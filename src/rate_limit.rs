@@ -14,7 +14,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use governor::clock::Clock;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 use reqwest::StatusCode;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -67,11 +67,14 @@ impl Drop for Permit<'_> {
 impl Permit<'_> {
     /// Learns from a response's headers (and a 429's wait) what is left and when it resets.
     pub(crate) fn learn(&self, status: StatusCode, headers: &HeaderMap, wait: Option<Duration>) {
-        let number =
-            |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
+        const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+        const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+        let number = |name: &HeaderName| -> Option<u64> {
+            headers.get(name)?.to_str().ok()?.trim().parse().ok()
+        };
         let now = Instant::now();
         // Any number may come: the arithmetic saturates, the wait is capped.
-        let reset_at = number("x-ratelimit-reset").map(|unix| {
+        let reset_at = number(&RESET).map(|unix| {
             let wait =
                 UNIX_EPOCH
                     .checked_add(Duration::from_secs(unix))
@@ -83,7 +86,7 @@ impl Permit<'_> {
             now + wait.min(LONGEST_RESET)
         });
         let mut window = self.limiter.lock();
-        if let Some(remaining) = number("x-ratelimit-remaining") {
+        if let Some(remaining) = number(&REMAINING) {
             // The other requests in flight may not be counted in this answer yet.
             let others = window.in_flight.saturating_sub(1);
             window.remaining = Some(remaining.saturating_sub(others));

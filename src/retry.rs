@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use backon::BackoffBuilder;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
 use reqwest::StatusCode;
 use tokio::time::Instant;
 
@@ -164,13 +164,14 @@ pub(crate) fn is_retryable(kind: ErrorKind, status: Option<StatusCode>, safe: bo
 /// How long the server asked to wait: `retry-after-ms`, then `Retry-After` in seconds or as
 /// an HTTP date. Absurd values saturate rather than overflow.
 pub(crate) fn server_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let text = |name| headers.get(name)?.to_str().ok().map(str::trim);
-    if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+    const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("retry-after-ms");
+    let text = |name: &HeaderName| headers.get(name)?.to_str().ok().map(str::trim);
+    if let Some(ms) = text(&RETRY_AFTER_MS).and_then(|v| v.parse::<f64>().ok()) {
         if ms.is_finite() && ms >= 0.0 {
             return Some(Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX));
         }
     }
-    let value = text(RETRY_AFTER.as_str())?;
+    let value = text(&RETRY_AFTER)?;
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // All digits but too large for a u64: as long as it can be.
         return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));

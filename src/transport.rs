@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::Value;
@@ -51,6 +51,9 @@ pub(crate) trait Decoded: Sized {
         None
     }
 }
+
+const X_CORRELATION_ID: HeaderName = HeaderName::from_static("x-correlation-id");
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 const ENROLLMENT_CONSEQUENCE: &str =
     "the request was sent, so the enrollment may or may not exist: list the enrollments before adding again";
@@ -153,11 +156,19 @@ impl Shared {
         let status = response.status();
         span.record("http.status", status.as_u16());
         let scrub = self.scrub();
-        let header_correlation_id = ["x-correlation-id", "x-request-id"]
-            .iter()
-            .find_map(|name| response.headers().get(*name)?.to_str().ok())
-            .map(|id| scrub.quote(id, CORRELATION_ID_LIMIT));
-        let server_wait = retry::server_wait(response.headers(), SystemTime::now());
+        // What only a failure needs is looked up only then: this is every call's path.
+        let (header_correlation_id, server_wait) = if status.is_success() {
+            (None, None)
+        } else {
+            let headers = response.headers();
+            (
+                [&X_CORRELATION_ID, &X_REQUEST_ID]
+                    .into_iter()
+                    .find_map(|name| headers.get(name)?.to_str().ok())
+                    .map(|id| scrub.quote(id, CORRELATION_ID_LIMIT)),
+                retry::server_wait(headers, SystemTime::now()),
+            )
+        };
         permit.learn(status, response.headers(), server_wait);
         drop(permit);
         let body = self.read_body(response, operation, status).await?;
