@@ -21,6 +21,7 @@ use crate::client::Client;
 use crate::enrollment::Enrollment;
 use crate::error::{Error, ErrorKind};
 use crate::events::{resolve, BusinessEvent, EventKind, IntoEvent, ProspectEvent};
+use crate::server_text::Scrub;
 use crate::transport::{Decoded, Operation};
 use crate::validate::{self, MAX_IDS};
 
@@ -442,8 +443,13 @@ fn wire_set<E: fmt::Display>(events: &[E]) -> HashSet<String> {
 }
 
 impl Decoded for Listing {
-    fn decode(body: &[u8]) -> serde_json::Result<Self> {
-        serde_json::from_slice(body)
+    fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
+        let mut listing: Self = serde_json::from_slice(body)?;
+        // What the report keeps of the listing is an enrollment id per id.
+        for enrollment in &mut listing.enrollments {
+            enrollment.enrollment_id = scrub.text(&enrollment.enrollment_id);
+        }
+        Ok(listing)
     }
 }
 
@@ -451,7 +457,7 @@ impl Decoded for Listing {
 struct Ack;
 
 impl Decoded for Ack {
-    fn decode(_: &[u8]) -> serde_json::Result<Self> {
+    fn decode(_: &[u8], _: Scrub<'_>) -> serde_json::Result<Self> {
         Ok(Self)
     }
 }

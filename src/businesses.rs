@@ -310,6 +310,6 @@ impl FetchBusinessEvents {
             .body()
             .map_err(|e| e.with_operation(BUSINESSES.fetch.id))?;
         let fetched: Fetched = self.client.execute(&BUSINESSES.fetch, &body).await?;
-        Ok(fetched.into_events())
+        Ok(fetched.events)
     }
 }

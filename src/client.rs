@@ -30,7 +30,7 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 << 20;
 
 const USER_AGENT: &str = concat!("explorium-rust/", env!("CARGO_PKG_VERSION"));
-const MAX_REDIRECTS: usize = 5;
+pub(crate) const MAX_REDIRECTS: usize = 5;
 
 /// A client for the Partner Service API. Cheap to clone: clones share one connection pool,
 /// one retry budget and what the server said of the rate limit.
@@ -173,6 +173,7 @@ pub struct ClientBuilder {
     requests_per_minute: Option<NonZeroU32>,
     max_response_bytes: usize,
     allow_insecure_http: bool,
+    proxy: Option<String>,
     root_certificates: Vec<reqwest::Certificate>,
 }
 
@@ -188,6 +189,7 @@ impl Default for ClientBuilder {
             requests_per_minute: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
+            proxy: None,
             root_certificates: Vec::new(),
         }
     }
@@ -197,7 +199,7 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
-            .field("base_url", &self.base_url)
+            .field("base_url", &redacted(&self.base_url))
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("deadline", &self.deadline)
@@ -205,6 +207,7 @@ impl fmt::Debug for ClientBuilder {
             .field("rate_limit", &self.requests_per_minute)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("proxy", &self.proxy.as_deref().map(redacted))
             .field("root_certificates", &self.root_certificates.len())
             .finish()
     }
@@ -239,7 +242,9 @@ impl ClientBuilder {
 
     /// Limit for one attempt, from connecting to the last byte of the response; an attempt
     /// that times out may be retried (see [`RetryPolicy`]). Default: [`DEFAULT_TIMEOUT`]
-    /// (30 s).
+    /// (30 s). Connecting may take at most nine tenths of it, whatever
+    /// [`connect_timeout`](Self::connect_timeout) says, so that an attempt that never
+    /// connected always says so (and an add that never left may be retried).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -276,18 +281,36 @@ impl ClientBuilder {
         self
     }
 
-    /// Largest response body accepted; a larger one is an
-    /// [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge)
-    /// error, read no further. Default: [`DEFAULT_MAX_RESPONSE_BYTES`] (4 MiB).
+    /// Largest response body accepted, read no further: a larger success is an
+    /// [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge) error; a larger
+    /// error status keeps its kind and `Retry-After`, its body unread. No memory is set
+    /// aside for a length the server announces, so `usize::MAX` means no limit. Default:
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`] (4 MiB).
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
         self
     }
 
-    /// Allow a plain `http` base URL on a non-loopback host, sending the key unencrypted.
-    /// Default: false.
+    /// Allow a plain `http` base URL on a non-loopback host, or a proxy with a plain `http`
+    /// base URL, sending the key unencrypted. Default: false.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Sends every request through this proxy, an `http://` or `https://` URL (credentials
+    /// for the proxy may be in it; errors and `Debug` never quote them).
+    ///
+    /// With an `https` base URL the proxy only relays an encrypted tunnel: it learns the host
+    /// name, never the key or the bodies. With a plain `http` base URL it reads the key and
+    /// everything else, so that needs [`allow_insecure_http(true)`](Self::allow_insecure_http).
+    ///
+    /// Default: none set, in which case `https` base URLs use the proxy the environment names
+    /// (`HTTPS_PROXY`, `ALL_PROXY`, less `NO_PROXY`), as corporate networks require, and plain
+    /// `http` base URLs never use one: an environment variable must not route the key, in
+    /// clear, through a machine the caller did not choose.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
         self
     }
 
@@ -313,30 +336,60 @@ impl ClientBuilder {
 
         let mut headers = HeaderMap::new();
         headers.insert("api_key", key_header);
-        let origin = Url::parse(&base_url)
-            .map_err(|e| Error::configuration(format!("base URL: {e}")))?
-            .origin();
+        let base =
+            Url::parse(&base_url).map_err(|e| Error::configuration(format!("base URL: {e}")))?;
+        let origin = base.origin();
+        // A stopped redirect is handed back as the 3xx it is: an unexpected status.
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > MAX_REDIRECTS {
-                attempt.error("too many redirects")
-            } else if attempt.url().origin() == origin {
+            // 301/302/303 turn a POST, PATCH or DELETE into a GET: its answer is not the
+            // call's. The policy cannot see the method, and the API documents no redirects,
+            // so they are never followed, a GET's included (it gets a clear UnexpectedStatus,
+            // not a wrong answer); 307 and 308 keep method and body. To another origin the key
+            // header would go along.
+            let keeps_method = matches!(attempt.status().as_u16(), 307 | 308);
+            if keeps_method
+                && attempt.previous().len() <= MAX_REDIRECTS
+                && attempt.url().origin() == origin
+            {
                 attempt.follow()
             } else {
-                // The key header would go along: hand the 3xx back instead.
                 attempt.stop()
             }
         });
         // The per-attempt timeout is set on each request, where the deadline can shorten it.
-        let http = reqwest::Client::builder()
+        // A connect limit below it makes a connect that never ends a connect error, which says
+        // nothing was sent; at or above it, the attempt's timeout would end it first, saying
+        // nothing of the kind (reqwest checks the request's timeout before anything else).
+        let connect_limit = self
+            .connect_timeout
+            .min(self.timeout.saturating_sub(self.timeout / 10));
+        let mut http = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(USER_AGENT)
-            .connect_timeout(self.connect_timeout)
+            .connect_timeout(connect_limit)
             .redirect(redirects)
-            .tls_certs_merge(self.root_certificates)
-            .build()
-            .map_err(|e| {
-                Error::configuration("the HTTP client could not be built").with_source(e)
-            })?;
+            .tls_certs_merge(self.root_certificates);
+        http = match &self.proxy {
+            Some(_) if base.scheme() == "http" && !self.allow_insecure_http => {
+                return Err(Error::configuration(
+                    "a proxy with a plain http base URL would read the API key: use https, or \
+                     allow_insecure_http(true)",
+                ))
+            }
+            // The error is not kept: its text could quote the URL.
+            Some(proxy) => http.proxy(reqwest::Proxy::all(proxy.as_str()).map_err(|_| {
+                Error::configuration(format!(
+                    "proxy {} is not a usable proxy URL",
+                    redacted(proxy)
+                ))
+            })?),
+            None if base.scheme() == "http" => http.no_proxy(),
+            // The environment's proxy sees only the TLS tunnel.
+            None => http,
+        };
+        let http = http.build().map_err(|e| {
+            Error::configuration("the HTTP client could not be built").with_source(e.without_url())
+        })?;
         let shared = Arc::new(Shared {
             engine: Engine::new(
                 self.retry,
@@ -374,8 +427,10 @@ fn api_key_header(key: &SecretString) -> Result<HeaderValue, Error> {
 
 /// Parses and checks the base URL; returns it without a trailing slash.
 fn checked_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Error> {
-    let parsed =
-        Url::parse(url).map_err(|e| Error::configuration(format!("base URL {url:?}: {e}")))?;
+    // Not quoted: what does not parse cannot be redacted.
+    let parsed = Url::parse(url)
+        .map_err(|e| Error::configuration(format!("the base URL is not a valid URL: {e}")))?;
+    let url = redacted(url);
     let host = parsed
         .host_str()
         .ok_or_else(|| Error::configuration(format!("base URL {url:?} has no host")))?;
@@ -396,7 +451,9 @@ fn checked_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Erro
         }
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(Error::configuration("base URL must not carry credentials"));
+        return Err(Error::configuration(format!(
+            "base URL {url:?} must not carry credentials"
+        )));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(Error::configuration(format!(
@@ -404,6 +461,26 @@ fn checked_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Erro
         )));
     }
     Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+/// `url` fit to quote in an error or `Debug`: credentials, query and fragment (where a key
+/// may hide) masked; nothing of it if it does not parse.
+fn redacted(url: &str) -> String {
+    let Ok(mut parsed) = Url::parse(url) else {
+        return "(not a valid URL)".into();
+    };
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        // Fails only for URLs that cannot have credentials, which then have none to hide.
+        let _ = parsed.set_username("***");
+        let _ = parsed.set_password(None);
+    }
+    if parsed.query().is_some() {
+        parsed.set_query(Some("***"));
+    }
+    if parsed.fragment().is_some() {
+        parsed.set_fragment(Some("***"));
+    }
+    parsed.into()
 }
 
 #[cfg(test)]
@@ -433,6 +510,39 @@ mod tests {
         assert!(checked_base_url("https://user:pw@api.explorium.ai", false).is_err());
         assert!(checked_base_url("https://api.explorium.ai/?x=1", false).is_err());
         assert!(checked_base_url("not a url", false).is_err());
+    }
+
+    #[test]
+    fn configuration_errors_and_debug_never_quote_credentials_or_queries() {
+        for url in [
+            "https://user:hunter2@api.explorium.ai",
+            "http://user:hunter2@api.explorium.ai",
+            "https://api.explorium.ai/?api_key=hunter2",
+            "http://api.explorium.ai/?api_key=hunter2",
+            "ftp://api.explorium.ai/?api_key=hunter2",
+            "https://api.explorium.ai/#hunter2",
+            "https://hunter2@/?api_key=hunter2",
+            "not a url?api_key=hunter2",
+        ] {
+            let builder = Client::builder().api_key("k-1").base_url(url);
+            let debug = format!("{builder:?}");
+            let error = builder.build().unwrap_err();
+            let text = format!("{error} {error:?} {debug}");
+            assert!(!text.contains("hunter2"), "{text}");
+        }
+        let error = Client::builder()
+            .api_key("k-1")
+            .proxy("http://user:hunter2@[::1")
+            .build()
+            .unwrap_err();
+        assert!(
+            !format!("{error} {error:?}").contains("hunter2"),
+            "{error:?}"
+        );
+        assert_eq!(
+            redacted("https://u:p@h.example/x?k=v#f"),
+            "https://***@h.example/x?***#***"
+        );
     }
 
     #[test]

@@ -4,7 +4,14 @@
 use std::fmt;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize, Serializer};
+use std::collections::BTreeMap;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::server_text::{Scrub, CORRELATION_ID_LIMIT};
 
 use crate::events::EventName;
 
@@ -29,14 +36,16 @@ impl Enrollment {
         &self.enrollment_id
     }
 
-    /// The enrollment's key, as the caller chose it.
+    /// The enrollment's key, as the caller chose it and the server echoed it; empty if the
+    /// server did not.
     pub fn enrollment_key(&self) -> &str {
         &self.enrollment_key
     }
 
     /// The server's context for the call: correlation id, status, time taken. The server sends
     /// it as `response_context` (the schema) or `request_context` (the documented examples);
-    /// `None` only if it sent neither.
+    /// `None` if it sent neither as an object. The context is informational: a field of an
+    /// unexpected type is dropped, never failing the call.
     pub fn context(&self) -> Option<&ResponseContext> {
         self.context.as_ref()
     }
@@ -65,7 +74,8 @@ fn seconds<S: Serializer>(took: &Option<Duration>, serializer: S) -> Result<S::O
 }
 
 impl ResponseContext {
-    /// The server's id for the call: quote it to Explorium's support.
+    /// The server's id for the call: quote it to Explorium's support. Empty if the server sent
+    /// none; at most 128 bytes are kept.
     pub fn correlation_id(&self) -> &str {
         &self.correlation_id
     }
@@ -153,30 +163,54 @@ impl From<String> for RequestStatus {
     }
 }
 
-/// The wire shape of every enrollment response. Unknown fields are ignored.
+/// The wire shape of every enrollment response: only `enrollment_id` must be there, as a
+/// string. Unknown fields are ignored; the key and the contexts are kept undecoded, to be
+/// decoded leniently apart (a number `1e400` is not even parsed), so that nothing but a
+/// missing id can turn a success into an error.
 #[derive(Deserialize)]
-pub(crate) struct WireEnrollment {
+struct WireEnrollment {
     enrollment_id: String,
-    enrollment_key: String,
     #[serde(default)]
-    response_context: Option<WireContext>,
+    enrollment_key: Option<Box<RawValue>>,
     #[serde(default)]
-    request_context: Option<WireContext>,
+    response_context: Option<Box<RawValue>>,
+    #[serde(default)]
+    request_context: Option<Box<RawValue>>,
 }
 
-#[derive(Deserialize)]
-pub(crate) struct WireContext {
-    #[serde(default)]
-    correlation_id: Option<String>,
-    #[serde(default)]
-    request_status: Option<String>,
-    #[serde(default)]
-    time_took_in_seconds: Option<f64>,
+/// Refuses serde's sequence form of a struct: `["en_1", "k"]` is no enrollment.
+struct ObjectOnly;
+
+impl<'de> Visitor<'de> for ObjectOnly {
+    type Value = WireEnrollment;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an enrollment object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        WireEnrollment::deserialize(MapAccessDeserializer::new(map))
+    }
 }
 
 impl crate::transport::Decoded for Enrollment {
-    fn decode(body: &[u8]) -> serde_json::Result<Self> {
-        serde_json::from_slice::<WireEnrollment>(body).map(Self::from)
+    fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
+        let mut json = serde_json::Deserializer::from_slice(body);
+        let wire = json.deserialize_map(ObjectOnly)?;
+        json.end()?;
+        let context = [wire.response_context, wire.request_context]
+            .into_iter()
+            .flatten()
+            .find_map(|raw| decode_context(&raw, scrub));
+        Ok(Self {
+            enrollment_id: scrub.text(&wire.enrollment_id),
+            enrollment_key: wire
+                .enrollment_key
+                .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+                .map(|key| scrub.text(&key))
+                .unwrap_or_default(),
+            context,
+        })
     }
 
     fn correlation_id(&self) -> Option<&str> {
@@ -184,41 +218,25 @@ impl crate::transport::Decoded for Enrollment {
     }
 }
 
-impl WireContext {
-    /// The correlation id of the context under either name, for the call's span.
-    pub(crate) fn correlation_id<'a>(
-        response: &'a Option<WireContext>,
-        request: &'a Option<WireContext>,
-    ) -> Option<&'a str> {
-        response
-            .as_ref()
-            .or(request.as_ref())
-            .and_then(|c| c.correlation_id.as_deref())
-    }
-
-    /// The context under either name (the schema's first), as leniently as it came.
-    pub(crate) fn pick(
-        response: Option<WireContext>,
-        request: Option<WireContext>,
-    ) -> Option<ResponseContext> {
-        response.or(request).map(|c| ResponseContext {
-            correlation_id: c.correlation_id.unwrap_or_default(),
-            request_status: RequestStatus::from(c.request_status.unwrap_or_default()),
-            time_took: c
-                .time_took_in_seconds
-                .and_then(|s| Duration::try_from_secs_f64(s).ok()),
+/// A context, field by field: a field of an unexpected type is dropped (a number where text
+/// is expected is kept as written), the rest kept. `None` if it is not an object.
+fn decode_context(raw: &RawValue, scrub: Scrub<'_>) -> Option<ResponseContext> {
+    let fields: BTreeMap<String, Box<RawValue>> = serde_json::from_str(raw.get()).ok()?;
+    let text = |name: &str| -> Option<String> {
+        let raw = fields.get(name)?.get();
+        serde_json::from_str::<String>(raw).ok().or_else(|| {
+            raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+                .then(|| raw.to_string())
         })
-    }
-}
-
-impl From<WireEnrollment> for Enrollment {
-    fn from(wire: WireEnrollment) -> Self {
-        Self {
-            enrollment_id: wire.enrollment_id,
-            enrollment_key: wire.enrollment_key,
-            context: WireContext::pick(wire.response_context, wire.request_context),
-        }
-    }
+    };
+    let quoted = |name: &str| text(name).map(|said| scrub.quote(&said, CORRELATION_ID_LIMIT));
+    Some(ResponseContext {
+        correlation_id: quoted("correlation_id").unwrap_or_default(),
+        request_status: RequestStatus::from(quoted("request_status").unwrap_or_default()),
+        time_took: text("time_took_in_seconds")
+            .and_then(|seconds| seconds.trim().parse::<f64>().ok())
+            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok()),
+    })
 }
 
 impl Enrollment {
@@ -230,6 +248,18 @@ impl Enrollment {
             context,
         }
     }
+}
+
+/// The context of a response under either name (the schema's first), decoded leniently.
+pub(crate) fn pick_context(
+    response: Option<Box<RawValue>>,
+    request: Option<Box<RawValue>>,
+    scrub: Scrub<'_>,
+) -> Option<ResponseContext> {
+    [response, request]
+        .into_iter()
+        .flatten()
+        .find_map(|raw| decode_context(&raw, scrub))
 }
 
 /// One enrollment of the account, as listing them reports it
@@ -283,71 +313,73 @@ struct WireListed {
     event_types: Vec<String>,
 }
 
-/// What listing answers: the enrollments, and the context of the call.
 #[derive(Deserialize)]
-pub(crate) struct Listed {
+struct WireListing {
     enrollments: Vec<WireListed>,
     #[serde(default)]
-    response_context: Option<WireContext>,
+    response_context: Option<Box<RawValue>>,
     #[serde(default)]
-    request_context: Option<WireContext>,
+    request_context: Option<Box<RawValue>>,
 }
 
-impl Listed {
-    /// The enrollments, and the call's context.
-    pub(crate) fn into_parts(self) -> (Vec<ListedEnrollment>, Option<ResponseContext>) {
-        let enrollments = self
-            .enrollments
-            .into_iter()
-            .map(|wire| ListedEnrollment {
-                enrollment_id: wire.enrollment_id,
-                enrollment_key: wire.enrollment_key,
-                ids: wire.ids,
-                event_types: wire
-                    .event_types
-                    .iter()
-                    .map(|n| EventName::parse(n))
-                    .collect(),
-            })
-            .collect();
-        let context = WireContext::pick(self.response_context, self.request_context);
-        (enrollments, context)
-    }
+/// What listing answers: the enrollments, and the context of the call.
+pub(crate) struct Listed {
+    pub(crate) enrollments: Vec<ListedEnrollment>,
+    pub(crate) context: Option<ResponseContext>,
 }
 
 impl crate::transport::Decoded for Listed {
-    fn decode(body: &[u8]) -> serde_json::Result<Self> {
-        serde_json::from_slice(body)
+    fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
+        let wire: WireListing = serde_json::from_slice(body)?;
+        let texts = |texts: Vec<String>| texts.iter().map(|t| scrub.text(t)).collect::<Vec<_>>();
+        let enrollments = wire
+            .enrollments
+            .into_iter()
+            .map(|listed| ListedEnrollment {
+                enrollment_id: scrub.text(&listed.enrollment_id),
+                enrollment_key: scrub.text(&listed.enrollment_key),
+                ids: texts(listed.ids),
+                event_types: texts(listed.event_types)
+                    .iter()
+                    .map(|name| EventName::parse(name))
+                    .collect(),
+            })
+            .collect();
+        Ok(Self {
+            enrollments,
+            context: pick_context(wire.response_context, wire.request_context, scrub),
+        })
     }
 
     fn correlation_id(&self) -> Option<&str> {
-        WireContext::correlation_id(&self.response_context, &self.request_context)
+        self.context.as_ref().map(ResponseContext::correlation_id)
     }
 }
 
 /// A call that answers nothing but its context: deletes, the connectivity check. Whatever else
 /// the body holds is ignored.
-#[derive(Deserialize)]
 pub(crate) struct Acknowledged {
-    #[serde(default)]
-    response_context: Option<WireContext>,
-    #[serde(default)]
-    request_context: Option<WireContext>,
+    pub(crate) context: Option<ResponseContext>,
 }
 
-impl Acknowledged {
-    pub(crate) fn into_context(self) -> Option<ResponseContext> {
-        WireContext::pick(self.response_context, self.request_context)
-    }
+#[derive(Deserialize)]
+struct WireAcknowledged {
+    #[serde(default)]
+    response_context: Option<Box<RawValue>>,
+    #[serde(default)]
+    request_context: Option<Box<RawValue>>,
 }
 
 impl crate::transport::Decoded for Acknowledged {
-    fn decode(body: &[u8]) -> serde_json::Result<Self> {
-        serde_json::from_slice(body)
+    fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
+        let wire: WireAcknowledged = serde_json::from_slice(body)?;
+        Ok(Self {
+            context: pick_context(wire.response_context, wire.request_context, scrub),
+        })
     }
 
     fn correlation_id(&self) -> Option<&str> {
-        WireContext::correlation_id(&self.response_context, &self.request_context)
+        self.context.as_ref().map(ResponseContext::correlation_id)
     }
 }
 
@@ -367,8 +399,10 @@ pub enum Deleted {
 mod tests {
     use super::*;
 
+    use crate::transport::Decoded;
+
     fn decode(json: &str) -> Enrollment {
-        serde_json::from_str::<WireEnrollment>(json).unwrap().into()
+        Enrollment::decode(json.as_bytes(), Scrub::new("sk-test-1")).unwrap()
     }
 
     #[test]
@@ -412,5 +446,32 @@ mod tests {
         let enrollment = decode(r#"{"enrollment_key": "k", "enrollment_id": "en_1"}"#);
         assert_eq!(enrollment.enrollment_id(), "en_1");
         assert!(enrollment.context().is_none());
+    }
+
+    #[test]
+    fn only_a_missing_or_non_string_id_or_a_non_object_fails() {
+        for refused in [
+            r#"{"enrollment_key": "k"}"#,
+            r#"{"enrollment_id": 5, "enrollment_key": "k"}"#,
+            r#"["en_1", "k"]"#,
+            r#"{"enrollment_id": "en_1"} trailing"#,
+        ] {
+            assert!(
+                Enrollment::decode(refused.as_bytes(), Scrub::new("sk-test-1")).is_err(),
+                "{refused}"
+            );
+        }
+        let odd = decode(
+            r#"{"enrollment_id": "en_1", "enrollment_key": 7,
+                "response_context": {"correlation_id": 42, "request_status": 1, "time_took_in_seconds": "0.5"}}"#,
+        );
+        assert_eq!(odd.enrollment_key(), "");
+        let context = odd.context().unwrap();
+        assert_eq!(context.correlation_id(), "42");
+        assert_eq!(
+            context.request_status(),
+            &RequestStatus::Unknown("1".into())
+        );
+        assert_eq!(context.time_took(), Some(Duration::from_millis(500)));
     }
 }

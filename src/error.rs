@@ -5,13 +5,15 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-/// Longest excerpt of a response body kept in an [`Error`], in bytes.
-pub(crate) const EXCERPT_LIMIT: usize = 512;
+/// Most validation details [`Error`]'s `Display` lists; [`Error::validation_details`] keeps
+/// them all.
+const DISPLAYED_DETAILS: usize = 10;
 
 /// Everything that can go wrong, from building the client to decoding a response.
 ///
 /// Match on [`Error::kind`]; read the details with the accessors. The text never holds the API
-/// key, a request body, or more than a short excerpt of a response body.
+/// key, a request body, or more than a short excerpt of a response body; what the server said
+/// is quoted bounded, with control characters escaped, so it cannot forge a log line.
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -186,7 +188,7 @@ impl Error {
 
     /// The server's correlation id for the failed request, from the error body, the response
     /// context, or an `X-Correlation-Id` / `X-Request-Id` header: quote it to Explorium's
-    /// support.
+    /// support. At most 128 bytes are kept.
     pub fn correlation_id(&self) -> Option<&str> {
         self.inner.correlation_id.as_deref()
     }
@@ -197,7 +199,8 @@ impl Error {
         self.inner.field.as_deref()
     }
 
-    /// For [`ErrorKind::Validation`], the server's list of what is wrong.
+    /// For [`ErrorKind::Validation`], the server's list of what is wrong, every entry (the
+    /// `Display` text lists the first ten). Each string is bounded to 256 bytes.
     pub fn validation_details(&self) -> &[FieldError] {
         &self.inner.details
     }
@@ -249,8 +252,13 @@ impl fmt::Display for Error {
             write!(f, "{operation}: ")?;
         }
         f.write_str(&inner.message)?;
-        for detail in &inner.details {
+        for detail in inner.details.iter().take(DISPLAYED_DETAILS) {
             write!(f, "; {detail}")?;
+        }
+        if let Some(more) = inner.details.len().checked_sub(DISPLAYED_DETAILS) {
+            if more > 0 {
+                write!(f, "; and {more} more")?;
+            }
         }
         if let Some(retry_after) = inner.retry_after {
             write!(f, " (retry after {}s)", retry_after.as_secs())?;
@@ -307,20 +315,6 @@ impl std::error::Error for Error {
     }
 }
 
-/// At most [`EXCERPT_LIMIT`] bytes of `body`, cut on a character boundary.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LIMIT + 4)]);
-    let mut end = text.len().min(EXCERPT_LIMIT);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let mut out = text[..end].to_string();
-    if body.len() > end {
-        out.push('…');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,15 +329,6 @@ mod tests {
     #[test]
     fn error_is_one_pointer_wide() {
         assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
-    }
-
-    #[test]
-    fn excerpts_are_bounded_and_cut_on_a_character_boundary() {
-        let body = "é".repeat(1000);
-        let cut = excerpt(body.as_bytes());
-        assert!(cut.len() <= EXCERPT_LIMIT + '…'.len_utf8());
-        assert!(cut.ends_with('…'));
-        assert_eq!(excerpt(b"short"), "short");
     }
 
     #[test]

@@ -5,9 +5,12 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::enrollment::WireContext;
+use serde_json::value::RawValue;
+
+use crate::enrollment::{pick_context, ResponseContext};
 use crate::error::Error;
 use crate::events::EventName;
+use crate::server_text::Scrub;
 use crate::validate::quoted;
 
 /// One event, as fetching events reports it
@@ -71,52 +74,57 @@ struct WireEvent {
     data: Value,
 }
 
-/// What fetching answers. The events default to none, as the schema says.
 #[derive(Deserialize)]
-pub(crate) struct Fetched {
+struct WireFetched {
     #[serde(default)]
     output_events: Vec<WireEvent>,
     #[serde(default)]
-    response_context: Option<WireContext>,
+    response_context: Option<Box<RawValue>>,
     #[serde(default)]
-    request_context: Option<WireContext>,
+    request_context: Option<Box<RawValue>>,
 }
 
-impl Fetched {
-    pub(crate) fn into_events(self) -> Vec<FetchedEvent> {
-        self.output_events
-            .into_iter()
-            .map(|wire| FetchedEvent {
-                event_id: wire.event_id,
-                event_name: EventName::parse(&wire.event_name),
-                event_time: served_time(&wire.event_time).unwrap_or_default(),
-                entity_id: wire.entity_id,
-                data: wire.data,
-            })
-            .collect()
-    }
+/// What fetching answers: the events (none if the list is absent, as the schema's default
+/// says), and the call's context.
+pub(crate) struct Fetched {
+    pub(crate) events: Vec<FetchedEvent>,
+    context: Option<ResponseContext>,
 }
 
 impl crate::transport::Decoded for Fetched {
-    fn decode(body: &[u8]) -> serde_json::Result<Self> {
-        let fetched: Self = serde_json::from_slice(body)?;
-        // Checked here, so that an unreadable time is a decode error with the body kept.
-        if let Some(bad) = fetched
+    fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
+        let wire: WireFetched = serde_json::from_slice(body)?;
+        let events = wire
             .output_events
-            .iter()
-            .find(|e| served_time(&e.event_time).is_none())
-        {
-            return Err(serde::de::Error::custom(format!(
-                "event_time {} of event {} is not an ISO 8601 date-time",
-                quoted(&bad.event_time),
-                quoted(&bad.event_id)
-            )));
-        }
-        Ok(fetched)
+            .into_iter()
+            .map(|event| {
+                // An unreadable time is a decode error, with the body kept for the caller.
+                let event_time = served_time(&event.event_time).ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "event_time {} of event {} is not an ISO 8601 date-time",
+                        quoted(&event.event_time),
+                        quoted(&event.event_id)
+                    ))
+                })?;
+                let mut data = event.data;
+                scrub.json(&mut data);
+                Ok(FetchedEvent {
+                    event_id: scrub.text(&event.event_id),
+                    event_name: EventName::parse(&scrub.text(&event.event_name)),
+                    event_time,
+                    entity_id: scrub.text(&event.entity_id),
+                    data,
+                })
+            })
+            .collect::<serde_json::Result<_>>()?;
+        Ok(Self {
+            events,
+            context: pick_context(wire.response_context, wire.request_context, scrub),
+        })
     }
 
     fn correlation_id(&self) -> Option<&str> {
-        WireContext::correlation_id(&self.response_context, &self.request_context)
+        self.context.as_ref().map(ResponseContext::correlation_id)
     }
 }
 
@@ -338,9 +346,9 @@ mod tests {
                "data": {"current_company_name": "Headovations"}, "prospect_id": "4c48", "new": 1},
               {"event_name": "award", "event_time": "2024-06-01T00:00:00", "event_id": "10f4", "data": {}, "business_id": "8adc"}
             ]}"#;
-        let fetched = Fetched::decode(body).unwrap();
+        let fetched = Fetched::decode(body, Scrub::new("sk-test")).unwrap();
         assert_eq!(fetched.correlation_id(), Some("2826"));
-        let events = fetched.into_events();
+        let events = fetched.events;
         assert_eq!(events[0].entity_id(), "4c48");
         assert_eq!(
             events[0].event_name().to_string(),
@@ -352,13 +360,19 @@ mod tests {
             events[1].event_time().to_rfc3339(),
             "2024-06-01T00:00:00+00:00"
         );
-        assert!(Fetched::decode(b"{}").unwrap().into_events().is_empty());
+        assert!(Fetched::decode(b"{}", Scrub::new("sk-test"))
+            .unwrap()
+            .events
+            .is_empty());
     }
 
     #[test]
     fn an_unreadable_event_time_is_a_decode_error_naming_the_event() {
         let body = br#"{"output_events": [{"event_name": "x", "event_time": "soon", "event_id": "e1", "data": {}, "prospect_id": "p"}]}"#;
-        let error = Fetched::decode(body).err().unwrap().to_string();
+        let error = Fetched::decode(body, Scrub::new("sk-test"))
+            .err()
+            .unwrap()
+            .to_string();
         assert!(
             error.contains("\"soon\"") && error.contains("\"e1\""),
             "{error}"

@@ -10,6 +10,7 @@ mod lifecycle;
 mod rate_limit;
 mod request;
 mod retry;
+mod server_text;
 mod transport;
 mod validate;
 

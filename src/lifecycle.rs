@@ -131,7 +131,7 @@ pub(crate) async fn list(client: &Client, family: &Family) -> Result<Vec<ListedE
         .shared()
         .call(&family.list, family.list.path, None)
         .await?;
-    Ok(listed.into_parts().0)
+    Ok(listed.enrollments)
 }
 
 /// A delete (`DELETE`, idempotent): a 404 from the operation itself is
@@ -238,14 +238,13 @@ pub(crate) async fn add(
                                     )
                                 })
                             })?;
-                        let (enrollments, context) = listed.into_parts();
-                        if let Some(found) = enrollments.iter().find(|e| wanted.matches(e)) {
+                        if let Some(found) = listed.enrollments.iter().find(|e| wanted.matches(e)) {
                             tracing::info!(
                                 parent: &span,
                                 enrollment_id = found.enrollment_id(),
                                 "reconciled: the enrollment exists"
                             );
-                            return Ok(Enrollment::found(found, context));
+                            return Ok(Enrollment::found(found, listed.context.clone()));
                         }
                         tracing::info!(parent: &span, "reconciled: no such enrollment; adding again");
                         unknown_ref.store(false, Ordering::Release);

@@ -319,6 +319,6 @@ impl FetchProspectEvents {
             .body()
             .map_err(|e| e.with_operation(PROSPECTS.fetch.id))?;
         let fetched: Fetched = self.client.execute(&PROSPECTS.fetch, &body).await?;
-        Ok(fetched.into_events())
+        Ok(fetched.events)
     }
 }

@@ -14,7 +14,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use governor::clock::Clock;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 use reqwest::StatusCode;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -22,6 +22,8 @@ use tokio::time::Instant;
 /// How long a waiter trusts that an answer to the request sent after a reset is coming before
 /// it tries itself (the answer may never come: a timeout, a dropped connection).
 const PROBE_PATIENCE: Duration = Duration::from_secs(1);
+/// Longest wait for a reset the client believes a server: a window is a minute long.
+const LONGEST_RESET: Duration = Duration::from_secs(86_400);
 
 /// Shared by all clones of a client.
 #[derive(Debug)]
@@ -65,17 +67,26 @@ impl Drop for Permit<'_> {
 impl Permit<'_> {
     /// Learns from a response's headers (and a 429's wait) what is left and when it resets.
     pub(crate) fn learn(&self, status: StatusCode, headers: &HeaderMap, wait: Option<Duration>) {
-        let number =
-            |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
+        const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+        const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+        let number = |name: &HeaderName| -> Option<u64> {
+            headers.get(name)?.to_str().ok()?.trim().parse().ok()
+        };
         let now = Instant::now();
-        let reset_at = number("x-ratelimit-reset").map(|unix| {
-            let unix = UNIX_EPOCH + Duration::from_secs(unix);
-            now + unix
-                .duration_since(SystemTime::now())
-                .unwrap_or(Duration::ZERO)
+        // Any number may come: the arithmetic saturates, the wait is capped.
+        let reset_at = number(&RESET).map(|unix| {
+            let wait =
+                UNIX_EPOCH
+                    .checked_add(Duration::from_secs(unix))
+                    .map_or(LONGEST_RESET, |reset| {
+                        reset
+                            .duration_since(SystemTime::now())
+                            .unwrap_or(Duration::ZERO)
+                    });
+            now + wait.min(LONGEST_RESET)
         });
         let mut window = self.limiter.lock();
-        if let Some(remaining) = number("x-ratelimit-remaining") {
+        if let Some(remaining) = number(&REMAINING) {
             // The other requests in flight may not be counted in this answer yet.
             let others = window.in_flight.saturating_sub(1);
             window.remaining = Some(remaining.saturating_sub(others));
@@ -87,10 +98,7 @@ impl Permit<'_> {
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             window.remaining = Some(0);
-            let asked = now
-                + wait
-                    .unwrap_or(Duration::ZERO)
-                    .min(Duration::from_secs(86_400));
+            let asked = now + wait.unwrap_or(Duration::ZERO).min(LONGEST_RESET);
             window.reset_at = Some(window.reset_at.map_or(asked, |r| r.max(asked)));
         }
     }

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use backon::BackoffBuilder;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
 use reqwest::StatusCode;
 use tokio::time::Instant;
 
@@ -29,6 +29,8 @@ pub const DEFAULT_RETRY_BUDGET: u32 = 500;
 /// Tokens a retry spends; a retry after a timeout spends [`TIMEOUT_RETRY_COST`].
 const RETRY_COST: u32 = 5;
 const TIMEOUT_RETRY_COST: u32 = 10;
+/// What a deadline too far to represent stands for: as good as never.
+const NO_DEADLINE: Duration = Duration::from_secs(100 * 365 * 86_400);
 /// Tokens a call that succeeds at its first attempt gives back.
 const SUCCESS_REFUND: u32 = 1;
 
@@ -162,13 +164,14 @@ pub(crate) fn is_retryable(kind: ErrorKind, status: Option<StatusCode>, safe: bo
 /// How long the server asked to wait: `retry-after-ms`, then `Retry-After` in seconds or as
 /// an HTTP date. Absurd values saturate rather than overflow.
 pub(crate) fn server_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let text = |name| headers.get(name)?.to_str().ok().map(str::trim);
-    if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+    const RETRY_AFTER_MS: HeaderName = HeaderName::from_static("retry-after-ms");
+    let text = |name: &HeaderName| headers.get(name)?.to_str().ok().map(str::trim);
+    if let Some(ms) = text(&RETRY_AFTER_MS).and_then(|v| v.parse::<f64>().ok()) {
         if ms.is_finite() && ms >= 0.0 {
             return Some(Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX));
         }
     }
-    let value = text(RETRY_AFTER.as_str())?;
+    let value = text(&RETRY_AFTER)?;
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // All digits but too large for a u64: as long as it can be.
         return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
@@ -324,7 +327,10 @@ impl Engine {
         F: FnMut(Duration, crate::rate_limit::Permit<'a>) -> Fut,
         Fut: Future<Output = T>,
     {
-        let deadline = Instant::now() + self.deadline;
+        // A deadline too far to represent is no deadline.
+        let deadline = Instant::now()
+            .checked_add(self.deadline)
+            .unwrap_or_else(|| Instant::now() + NO_DEADLINE);
         let mut schedule = self.policy.schedule();
         let mut attempts = 0;
         let mut spent = 0;
@@ -363,7 +369,10 @@ impl Engine {
             }
             let backoff = self.jittered(schedule.next().unwrap_or(self.policy.max_backoff));
             let delay = backoff.max(wait.unwrap_or_default());
-            if Instant::now() + delay >= deadline {
+            if Instant::now()
+                .checked_add(delay)
+                .is_none_or(|end| end >= deadline)
+            {
                 return stop("the wait would end past the deadline");
             }
             let cost = if timeout {

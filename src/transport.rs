@@ -8,17 +8,18 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use tracing::Instrument;
 
-use crate::client::Shared;
-use crate::error::{excerpt, Error, ErrorKind, FieldError};
+use crate::client::{Shared, MAX_REDIRECTS};
+use crate::error::{Error, ErrorKind, FieldError};
 use crate::generated;
 use crate::rate_limit::Permit;
 use crate::retry::{self, Ended, Verdict};
+use crate::server_text::{quote, Scrub, CORRELATION_ID_LIMIT, DETAIL_LIMIT, EXCERPT_LIMIT};
 
 /// An operation of the API, as the handwritten layer calls it. The tests check each against
 /// the merged spec through the local server.
@@ -65,13 +66,17 @@ pub(crate) trait Decoded: Sized {
     /// described by serde (whose messages quote values).
     const HOLDS_SECRET: bool = false;
 
-    fn decode(body: &[u8]) -> serde_json::Result<Self>;
+    /// Every string the result keeps has gone through `scrub`.
+    fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self>;
 
-    /// The server's id for the call, for the span.
+    /// The server's id for the call, for the span: scrubbed and bounded.
     fn correlation_id(&self) -> Option<&str> {
         None
     }
 }
+
+const X_CORRELATION_ID: HeaderName = HeaderName::from_static("x-correlation-id");
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub(crate) const ENROLLMENT_CONSEQUENCE: &str =
     "the request was sent, so the enrollment may or may not exist: list the enrollments before adding again";
@@ -192,22 +197,25 @@ impl Shared {
             .map_err(|e| transport_error(e, operation))?;
         let status = response.status();
         span.record("http.status", status.as_u16());
-        let header_correlation_id = ["x-correlation-id", "x-request-id"]
-            .iter()
-            .find_map(|name| {
-                response
-                    .headers()
-                    .get(*name)?
-                    .to_str()
-                    .ok()
-                    .map(String::from)
-            });
-        let server_wait = retry::server_wait(response.headers(), SystemTime::now());
+        let scrub = self.scrub();
+        // What only a failure needs is looked up only then: this is every call's path.
+        let (header_correlation_id, server_wait) = if status.is_success() {
+            (None, None)
+        } else {
+            let headers = response.headers();
+            (
+                [&X_CORRELATION_ID, &X_REQUEST_ID]
+                    .into_iter()
+                    .find_map(|name| headers.get(name)?.to_str().ok())
+                    .map(|id| scrub.quote(id, CORRELATION_ID_LIMIT)),
+                retry::server_wait(headers, SystemTime::now()),
+            )
+        };
         permit.learn(status, response.headers(), server_wait);
         drop(permit);
         let body = self.read_body(response, operation, status).await?;
-        if status.is_success() {
-            return T::decode(&body).map_err(|e| {
+        match body {
+            Some(body) if status.is_success() => T::decode(&body, scrub).map_err(|e| {
                 if T::HOLDS_SECRET {
                     Error::new(
                         ErrorKind::Decode,
@@ -217,88 +225,116 @@ impl Shared {
                 } else {
                     self.decode_error(status, &body, e)
                 }
-            });
+            }),
+            None if status.is_success() => Err(Error::new(
+                ErrorKind::ResponseTooLarge,
+                format!(
+                    "{status} response body larger than the {}-byte limit",
+                    self.max_response_bytes
+                ),
+            )
+            .with_status(status)),
+            // The status and headers say what happened, whatever the size of the body.
+            body => Err(self.status_error(
+                operation,
+                status,
+                body.as_deref(),
+                header_correlation_id,
+                server_wait,
+            )),
         }
-        Err(self.status_error(operation, status, &body, header_correlation_id, server_wait))
     }
 
-    /// The body, refused past `max_response_bytes` whether or not a length was announced.
+    /// The body, or `None` past `max_response_bytes`, whether or not a length was announced;
+    /// a larger body is read no further. Memory grows with what arrives, never with what the
+    /// server announces.
     async fn read_body(
         &self,
         mut response: reqwest::Response,
         operation: &Operation,
         status: StatusCode,
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<Option<Vec<u8>>, Error> {
         let limit = self.max_response_bytes;
-        let too_large = || {
-            Error::new(
-                ErrorKind::ResponseTooLarge,
-                format!("{status} response body larger than the {limit}-byte limit"),
-            )
-            .with_status(status)
-        };
-        let announced = response.content_length().unwrap_or(0);
-        if announced > limit as u64 {
-            return Err(too_large());
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Ok(None);
         }
-        let mut body = Vec::with_capacity(announced as usize);
+        let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|e| transport_error(e, operation).with_status(status))?
         {
-            if body.len() + chunk.len() > limit {
-                return Err(too_large());
+            if body.len().saturating_add(chunk.len()) > limit {
+                return Ok(None);
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(body)
+        Ok(Some(body))
     }
 
-    /// serde's message can quote the body, so it is scrubbed, and the source kept only when
-    /// it quotes nothing secret.
+    /// The body as a JSON document with the key scrubbed from every string (`Null` if it is
+    /// not JSON), and the excerpt an error keeps: from the scrubbed document when there is
+    /// one, so a key escaped in the JSON text is not quoted either.
+    fn inspect(&self, body: &[u8]) -> (Value, String) {
+        let scrub = self.scrub();
+        match serde_json::from_slice::<Value>(body) {
+            Ok(mut document) => {
+                scrub.json(&mut document);
+                let excerpt = quote(&document.to_string(), EXCERPT_LIMIT);
+                (document, excerpt)
+            }
+            Err(_) => (
+                Value::Null,
+                scrub.quote(&String::from_utf8_lossy(body), EXCERPT_LIMIT),
+            ),
+        }
+    }
+
+    /// serde's message can quote the body, so it is quoted like the body, and the source kept
+    /// only when its text is the same.
     fn decode_error(&self, status: StatusCode, body: &[u8], error: serde_json::Error) -> Error {
-        let text = self.scrub(String::from_utf8_lossy(body).into_owned());
+        let (_, excerpt) = self.inspect(body);
         let said = error.to_string();
-        let scrubbed = self.scrub(said.clone());
+        let quoted = self.scrub().quote(&said, EXCERPT_LIMIT);
         let decode = Error::new(
             ErrorKind::Decode,
-            format!("undecodable {status} response: {scrubbed}"),
+            format!("undecodable {status} response: {quoted}"),
         )
         .with_status(status)
-        .with_body_excerpt(Some(excerpt(text.as_bytes())));
-        if scrubbed == said {
+        .with_body_excerpt(Some(excerpt));
+        if quoted == said {
             decode.with_source(error)
         } else {
             decode
         }
     }
 
+    /// The error an unsuccessful status is. `body` is `None` when it was over the limit.
     fn status_error(
         &self,
         operation: &Operation,
         status: StatusCode,
-        body: &[u8],
+        body: Option<&[u8]>,
         header_correlation_id: Option<String>,
         server_wait: Option<Duration>,
     ) -> Error {
-        let text = self.scrub(String::from_utf8_lossy(body).into_owned());
-        let parsed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let string_at = |pointer: &str| {
-            parsed
-                .pointer(pointer)
-                .and_then(Value::as_str)
-                .map(String::from)
+        let (parsed, excerpt) = match body {
+            Some(body) => {
+                let (parsed, excerpt) = self.inspect(body);
+                (parsed, Some(excerpt))
+            }
+            None => (Value::Null, None),
         };
+        let string_at = |pointer: &str| parsed.pointer(pointer).and_then(Value::as_str);
         let correlation_id = string_at("/correlation_id")
             .or_else(|| string_at("/response_context/correlation_id"))
             .or_else(|| string_at("/request_context/correlation_id"))
+            .map(|id| quote(id, CORRELATION_ID_LIMIT))
             .or(header_correlation_id);
-        // Bounded like the excerpt: the message goes into logs.
         let server_message = ["/details", "/message", "/detail", "/error"]
             .iter()
             .find_map(|p| string_at(p))
-            .map(|said| excerpt(said.as_bytes()));
+            .map(|said| quote(said, EXCERPT_LIMIT));
         let retry_after = server_wait.or_else(|| {
             parsed
                 .get("retry_after")
@@ -314,10 +350,17 @@ impl Shared {
             ErrorKind::RateLimited => "rate limited (429)".into(),
             ErrorKind::Server => format!("server error ({status})"),
             _ if status.is_redirection() => format!(
-                "redirect ({status}) not followed: only redirects within the base URL's origin are"
+                "redirect ({status}) not followed: only 307 and 308 redirects within the base \
+                 URL's origin are, {MAX_REDIRECTS} in a row at most"
             ),
             _ => format!("unexpected status {status}"),
         };
+        if body.is_none() {
+            what = format!(
+                "{what} (its body, larger than the {}-byte limit, was not read)",
+                self.max_response_bytes
+            );
+        }
         if kind == ErrorKind::Server && !operation.idempotent() {
             what = format!("{what}; {ENROLLMENT_CONSEQUENCE}");
         }
@@ -334,18 +377,13 @@ impl Shared {
             .with_correlation_id(correlation_id)
             .with_retry_after(retry_after)
             .with_details(details)
-            .with_body_excerpt(Some(excerpt(text.as_bytes())))
+            .with_body_excerpt(excerpt)
             .with_safe_to_repeat(operation.idempotent())
     }
 
     /// A server has no business echoing the key; if one does, it stops here.
-    fn scrub(&self, text: String) -> String {
-        let key = self.api_key.expose_secret();
-        if text.contains(key) {
-            text.replace(key, "[redacted]")
-        } else {
-            text
-        }
+    fn scrub(&self) -> Scrub<'_> {
+        Scrub::new(self.api_key.expose_secret())
     }
 
     /// A request the generated client built, sent under the same policy as every other call.
@@ -473,7 +511,8 @@ impl ClientHooks<Arc<Shared>> for generated::Client {
     }
 }
 
-/// FastAPI's `{"detail": [{"loc": ["body", "prospect_ids", 3], "msg", "type"}]}`.
+/// FastAPI's `{"detail": [{"loc": ["body", "prospect_ids", 3], "msg", "type"}]}`, from a
+/// scrubbed document; each string bounded.
 fn validation_details(body: &Value) -> Vec<FieldError> {
     let Some(entries) = body.get("detail").and_then(Value::as_array) else {
         return Vec::new();
@@ -500,14 +539,13 @@ fn validation_details(body: &Value) -> Vec<FieldError> {
                 }
             }
             let text = |key: &str| {
-                entry
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string()
+                quote(
+                    entry.get(key).and_then(Value::as_str).unwrap_or_default(),
+                    DETAIL_LIMIT,
+                )
             };
             FieldError {
-                field,
+                field: quote(&field, DETAIL_LIMIT),
                 message: text("msg"),
                 kind: text("type"),
             }
@@ -523,10 +561,11 @@ fn transport_error(error: reqwest::Error, operation: &Operation) -> Error {
     } else {
         ErrorKind::Connection
     };
-    let mut message = String::from(if error.is_timeout() {
-        "timed out"
-    } else {
-        "connection failed"
+    let mut message = String::from(match (error.is_connect(), error.is_timeout()) {
+        (true, true) => "timed out connecting; nothing was sent",
+        (true, false) => "could not connect; nothing was sent",
+        (false, true) => "timed out",
+        (false, false) => "connection failed",
     });
     // reqwest's own text is generic; its causes say what happened.
     let mut cause = std::error::Error::source(&error);

@@ -9,13 +9,15 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::Method;
 use secrecy::SecretString;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::client::Client;
-use crate::enrollment::{Acknowledged, Deleted, ResponseContext, WireContext};
+use crate::enrollment::{pick_context, Acknowledged, Deleted, ResponseContext};
 use crate::error::Error;
 use crate::fetch::{served_time, IntoTimestamp};
 use crate::generated::types;
 use crate::lifecycle::{self, is_gone};
+use crate::server_text::Scrub;
 use crate::transport::{Decoded, Operation};
 use crate::validate::{self, quoted};
 
@@ -109,8 +111,7 @@ impl Webhooks {
         validate::partner_id(&body.partner_id)
             .and_then(|()| validate::webhook_url(&body.webhook_url))
             .map_err(|e| e.with_operation(REGISTER.id))?;
-        let wire: WireWebhook = self.client.execute(&REGISTER, &body).await?;
-        Ok(wire.into())
+        self.client.execute(&REGISTER, &body).await
     }
 
     /// The partner's webhook, with its current secret; `None` if the server knows none for
@@ -120,10 +121,10 @@ impl Webhooks {
         match self
             .client
             .shared()
-            .call::<WireWebhook>(&GET, &path, None)
+            .call::<Webhook>(&GET, &path, None)
             .await
         {
-            Ok(wire) => Ok(Some(wire.into())),
+            Ok(webhook) => Ok(Some(webhook)),
             Err(error) if is_gone(&error) => Ok(None),
             Err(error) => Err(error),
         }
@@ -250,7 +251,7 @@ impl CheckConnectivity {
     pub async fn send(self) -> Result<Option<ResponseContext>, Error> {
         let body = self.body().map_err(|e| e.with_operation(CHECK.id))?;
         let answered: Acknowledged = self.client.execute(&CHECK, &body).await?;
-        Ok(answered.into_context())
+        Ok(answered.context)
     }
 }
 
@@ -320,33 +321,29 @@ struct WireWebhook {
     #[serde(default)]
     last_modified_time: Option<String>,
     #[serde(default)]
-    response_context: Option<WireContext>,
+    response_context: Option<Box<RawValue>>,
     #[serde(default)]
-    request_context: Option<WireContext>,
+    request_context: Option<Box<RawValue>>,
 }
 
-impl Decoded for WireWebhook {
+impl Decoded for Webhook {
     const HOLDS_SECRET: bool = true;
 
-    fn decode(body: &[u8]) -> serde_json::Result<Self> {
-        serde_json::from_slice(body)
-    }
-
-    fn correlation_id(&self) -> Option<&str> {
-        WireContext::correlation_id(&self.response_context, &self.request_context)
-    }
-}
-
-impl From<WireWebhook> for Webhook {
-    fn from(wire: WireWebhook) -> Self {
+    /// The secret is kept as sent: it is the caller's, and the HMAC key.
+    fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
+        let wire: WireWebhook = serde_json::from_slice(body)?;
         let time = |text: Option<String>| text.as_deref().and_then(served_time);
-        Self {
-            url: wire.webhook_url,
+        Ok(Self {
+            url: scrub.text(&wire.webhook_url),
             secret: SecretString::from(wire.webhook_secret),
             created_at: time(wire.created_at),
             last_modified: time(wire.last_modified_time),
-            context: WireContext::pick(wire.response_context, wire.request_context),
-        }
+            context: pick_context(wire.response_context, wire.request_context, scrub),
+        })
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        self.context.as_ref().map(ResponseContext::correlation_id)
     }
 }
 
@@ -373,11 +370,11 @@ mod tests {
 
     #[test]
     fn the_secret_is_in_no_debug_output() {
-        let wire: WireWebhook = serde_json::from_str(
-            r#"{"webhook_url": "https://h/x", "webhook_secret": "s3cr3t-value", "created_at": "2025-03-16T11:35:17.720Z", "last_modified_time": "garbage"}"#,
+        let webhook = Webhook::decode(
+            br#"{"webhook_url": "https://h/x", "webhook_secret": "s3cr3t-value", "created_at": "2025-03-16T11:35:17.720Z", "last_modified_time": "garbage"}"#,
+            Scrub::new("sk-test"),
         )
         .unwrap();
-        let webhook = Webhook::from(wire);
         let debug = format!("{webhook:?}");
         assert!(!debug.contains("s3cr3t"), "{debug}");
         assert_eq!(

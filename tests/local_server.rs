@@ -33,9 +33,10 @@ async fn documented_example_requests_are_accepted_for_every_enrollment_operation
     }
 }
 
-/// The documented example requests of the operations the server keeps no state for yet:
-/// (method, path, body or `None`, the operation it routes to).
-fn not_simulated_examples() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
+/// The documented example requests of the lifecycle operations, in an order where each finds
+/// what it needs (the webhook registered before it is checked, got and deleted): (method,
+/// path, body or `None`, the operation it routes to).
+fn lifecycle_examples() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
     vec![
         ("GET", PROSPECTS_PATH, None, "get_prospects_enrollments"),
         ("GET", BUSINESSES_PATH, None, "get_businesses_enrollments"),
@@ -97,25 +98,36 @@ fn not_simulated_examples() -> Vec<(&'static str, &'static str, Option<Value>, &
 }
 
 #[tokio::test]
-async fn operations_not_simulated_yet_are_routed_and_validated_then_answer_501() {
+async fn documented_example_requests_of_the_lifecycle_operations_succeed() {
     let server = server_with_documented_enrollments().await;
-    let before = server.enrollment_count();
-    for (method, path, body, operation_id) in not_simulated_examples() {
+    for (method, path, body, operation_id) in lifecycle_examples() {
         let (status, answer) = match &body {
             Some(body) => send(&server, method, path, body).await,
             None => send_without_body(&server, method, path).await,
         };
-        assert_eq!(status, 501, "{method} {path}: {answer}");
-        let details = answer["details"].as_str().unwrap();
-        assert!(details.contains(operation_id), "{details}");
-        assert_eq!(answer["correlation_id"].as_str().unwrap().len(), 32);
+        assert_eq!(status, 200, "{method} {path}: {answer}");
+        assert_eq!(
+            answer["response_context"]["correlation_id"]
+                .as_str()
+                .unwrap()
+                .len(),
+            32,
+            "{operation_id}: {answer}"
+        );
         let recorded = server.journal().pop().unwrap();
         assert_eq!(recorded.operation_id.as_deref(), Some(operation_id));
         assert_eq!(recorded.validation, Validation::Valid, "{operation_id}");
         assert_eq!(recorded.api_key, KeyCheck::Accepted);
     }
-    // None of them created (or removed) an enrollment, POSTs included.
-    assert_eq!(server.enrollment_count(), before);
+    // The two documented enrollments were deleted; the webhook too.
+    assert_eq!(server.enrollment_count(), 0);
+    assert!(server.webhook("your_partner_id").is_none());
+    // The documented URL was never contacted: not a loopback one.
+    let deliveries = server.deliveries();
+    assert_eq!(deliveries.len(), 3);
+    assert!(deliveries
+        .iter()
+        .all(|d| d.outcome == explorium::testing::DeliveryOutcome::NotLoopback));
 }
 
 #[tokio::test]
@@ -861,11 +873,6 @@ fn generated_client(server: &LocalServer) -> explorium::Client {
         .unwrap()
 }
 
-/// A documented example as the generated request type.
-fn typed<T: serde::de::DeserializeOwned>(example: Value) -> T {
-    serde_json::from_value(example).expect("the example fits the generated type")
-}
-
 #[tokio::test]
 async fn the_generated_client_round_trips_the_enrollment_operations() {
     let server = server_with_documented_enrollments().await;
@@ -949,21 +956,21 @@ async fn the_generated_client_reaches_the_templated_and_bodied_delete_operations
     let server = LocalServer::start().await.unwrap();
     let client = generated_client(&server);
     let client = client.generated();
-    // The server does not simulate these yet (501), which the documents do not declare.
+    // Neither exists: 404, which the documents do not declare.
     let error = client
         .get_webhook()
         .partner_id("partner-1")
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(501));
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
     let error = client
         .delete_prospects_enrollments()
         .body(generated::types::ProspectsEnrollmentsDeleteRequest::builder().enrollment_id("en_1"))
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(501));
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
     let journal = server.journal();
     assert_eq!(journal[0].path, "/v1/webhooks/partner-1");
     assert_eq!(journal[0].operation_id.as_deref(), Some("get_webhook"));

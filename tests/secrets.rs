@@ -53,7 +53,7 @@ fn the_key_never_appears_in_debug_display_errors_panics_or_traces() {
             Fault::respond(400, serde_json::json!({"details": format!("your key {KEY} is odd"), "correlation_id": "c"})),
             Fault::respond(
                 200,
-                serde_json::json!({"enrollment_id": "en_1", "enrollment_key": "abcd", "response_context": format!("echo {KEY}")}),
+                serde_json::json!({"enrollment_key": "abcd", "response_context": format!("echo {KEY}")}),
             ),
             Fault::malformed_json(),
             Fault::truncated_body(),
@@ -67,8 +67,21 @@ fn the_key_never_appears_in_debug_display_errors_panics_or_traces() {
         errors.push(enroll(&wrong_key).await.unwrap_err());
         errors.push(client.prospects().enroll("abc").send().await.unwrap_err());
         errors.push(Client::builder().api_key(format!("{KEY}\n")).build().unwrap_err());
+        for base_url in [format!("https://api.explorium.ai/?api_key={KEY}"), format!("http://user:{KEY}@api.explorium.ai")] {
+            let builder = Client::builder().api_key(KEY).base_url(base_url);
+            seen.push(format!("{builder:?}"));
+            errors.push(builder.build().unwrap_err());
+        }
+
+        // A success whose context echoes the key: the enrollment and the span scrub it.
+        server.inject(Fault::respond(
+            200,
+            serde_json::json!({"enrollment_id": "en_1", "enrollment_key": "abcd", "response_context": {"correlation_id": KEY}}),
+        ));
+        let echoed = enroll(&client).await.unwrap();
+        seen.push(format!("{echoed:?}"));
     });
-    assert_eq!(errors.len(), 12);
+    assert_eq!(errors.len(), 14);
     seen.extend(errors.iter().map(describe));
 
     // What `.unwrap()` on an error prints.

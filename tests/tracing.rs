@@ -1,9 +1,13 @@
 //! One span per call, with operation id, method, status, correlation id and elapsed time;
-//! never a body.
+//! never a body, the key, or a line the server wrote. Every test here captures the traces
+//! (tracing caches which call sites are enabled: a test that does not capture, running
+//! alongside, could leave them disabled).
 
 mod support;
 
 use explorium::testing::{Fault, LocalServer};
+use explorium::{Client, RetryPolicy};
+use serde_json::json;
 use support::*;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -52,4 +56,80 @@ async fn each_call_is_one_span_with_its_outcome_and_no_body() {
             "the body reached the traces ({body_part}):\n{logs}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_key_echoed_in_a_header_escaped_json_or_a_successs_context_never_reaches_the_traces() {
+    // With a `/`, so that JSON can escape it two ways.
+    const KEY: &str = "sk/live-SECRET-7f3a9c1e";
+    let (logs, _guard) = capture_traces(FmtSpan::CLOSE);
+    let answer = |status: &str, header: &str, body: &str| {
+        format!(
+            "HTTP/1.1 {status}\r\n{header}\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let responder = RawResponder::start(vec![
+        answer("400 Bad Request", &format!("X-Request-Id: {KEY}"), "{}"),
+        answer(
+            "500 Internal Server Error",
+            &format!("X-Correlation-Id: {KEY}"),
+            r#"{"message": "echo \u0073k\/live-SECRET-7f3a9c1e"}"#,
+        ),
+        answer(
+            "200 OK",
+            "x-other: 1",
+            r#"{"enrollment_id": "en_1", "enrollment_key": "k", "response_context": {"correlation_id": "\u0073k\/live-SECRET-7f3a9c1e"}}"#,
+        ),
+    ])
+    .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(responder.base_url())
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    update(&client).await.unwrap_err();
+    update(&client).await.unwrap_err();
+    update(&client).await.unwrap();
+    let logs = logs.text();
+    assert_eq!(logs.matches("call failed").count(), 2, "{logs}");
+    let closes = logs.lines().filter(|l| l.contains("close time"));
+    assert_eq!(
+        closes
+            .filter(|l| l.contains(r#"correlation_id="[redacted]""#))
+            .count(),
+        3,
+        "every span says it: {logs}"
+    );
+    assert!(logs.contains("echo [redacted]"), "{logs}");
+    assert!(!logs.contains(KEY), "{logs}");
+}
+
+#[tokio::test]
+async fn a_server_cannot_forge_a_log_line_or_flood_the_log() {
+    let (logs, _guard) = capture_traces(FmtSpan::CLOSE);
+    let server = LocalServer::start().await.unwrap();
+    let client = client_for(&server);
+    let forged = "\n2030-01-01T00:00:00Z  INFO explorium: all good\u{1b}[2J";
+    server.inject(Fault::respond(
+        422,
+        json!({"detail": [{"loc": ["body", forged], "msg": forged, "type": forged}]}),
+    ));
+    enroll(&client).await.unwrap_err();
+    server.inject(Fault::respond(
+        500,
+        json!({"message": forged, "correlation_id": forged}),
+    ));
+    enroll(&client).await.unwrap_err();
+    server.inject(Fault::respond(
+        400,
+        json!({"correlation_id": "c".repeat(1 << 20), "message": "m".repeat(1 << 20)}),
+    ));
+    enroll(&client).await.unwrap_err();
+    let logs = logs.text();
+    assert_eq!(logs.matches("call failed").count(), 3, "{logs}");
+    assert!(!logs.contains("\n2030-01-01"), "{logs}");
+    assert!(!logs.contains('\u{1b}'), "{logs}");
+    assert!(logs.len() < 64 * 1024, "{} bytes of log", logs.len());
 }

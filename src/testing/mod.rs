@@ -1,11 +1,11 @@
 //! A local Explorium server that enforces the spec, for tests. **Not for production.**
 //!
 //! Enabled by the `test-util` feature. [`LocalServer`] speaks real HTTP/1.1 (or https) on
-//! `127.0.0.1`,
-//! judges every request by the merged OpenAPI document itself (routes, the `api_key` header,
-//! the JSON Schema of each request body), keeps enrollments like the service does, and serves
-//! faults on demand, so code that enrolls prospects can be tested with no API key, no network
-//! and no hand-written stub.
+//! `127.0.0.1`, judges every request by the merged OpenAPI document itself (routes, the
+//! `api_key` header, the JSON Schema of each request body), keeps enrollments, events and
+//! webhooks like the service does, delivers signed events to webhooks on loopback, and serves
+//! faults on demand, so code using the whole events lifecycle (and a webhook receiver) can be
+//! tested with no API key, no network and no hand-written stub.
 //!
 //! ```
 //! use explorium::testing::{Fault, LocalServer};
@@ -62,14 +62,83 @@
 //!    `model_attributes_type` at `["body"]`. Malformed JSON answers 422 `json_invalid` with
 //!    `loc` `["body", <character offset>]`. Any JSON RFC 8259 allows is decoded: nesting
 //!    deeper than `serde_json`'s 128 levels (up to 512), and numbers beyond `f64` (`1e400`).
-//! 6. **State**: an operation whose success response carries an `enrollment_id` (the adds and
-//!    updates, for prospects and businesses) is simulated: `POST` creates an enrollment (fresh
-//!    `enrollment_id`); `PATCH` replaces its lists; an unknown `enrollment_id` answers 404 with
-//!    the documented general error body. Every other operation (listing and deleting
-//!    enrollments, fetching events, the webhook operations) is routed, authenticated and
-//!    validated like the rest, then answers **501** with the general error body naming the
-//!    operation: the server keeps no state for it yet, and a made-up success would let a test
-//!    pass against behaviour nobody checked.
+//! 6. **State**, per API key (the service's account), each operation's effect read from the
+//!    shapes of its request and response in the document:
+//!    - *add* (`POST`, answering an `enrollment_id`) creates an enrollment with a fresh id;
+//!      *update* (`PATCH`) replaces its lists; an unknown `enrollment_id` answers 404 with the
+//!      documented general error body;
+//!    - *get enrollments* lists the calling key's enrollments on that path, in creation order,
+//!      as documented (`enrollment_id`, `enrollment_key`, `event_types`, the ids);
+//!    - *delete enrollments* (`DELETE` with `{enrollment_id}`) removes it and answers
+//!      `{"status": "success"}` with the response context; an unknown or already deleted id
+//!      answers 404;
+//!    - *fetch events* answers the events a test injected with [`LocalServer::push_event`]
+//!      whose entity is among the ids, whose name is among the event types, and whose time is
+//!      within `[timestamp_from, timestamp_to]` and not older than [`EVENTS_RETENTION`]
+//!      (90 days), most recent first, as `output_events` in the documented shape;
+//!    - *add webhook* stores the partner's URL and a fresh secret (32 random bytes, base64url)
+//!      and answers them; adding again replaces the URL and rotates the secret. *Get* and
+//!      *delete* answer the documented shapes, 404 when the partner has no webhook;
+//!    - *check connectivity* sends test events (one, or the simulation's `number_of_events`
+//!      named `event_name`) to the partner's webhook, then answers.
+//!
+//! An operation whose shapes match none of these (none today) answers **501** with the general
+//! error body naming it: a made-up success would let a test pass against behaviour nobody
+//! checked.
+//!
+//! # Webhook deliveries
+//!
+//! An event pushed with [`LocalServer::push_event`] is delivered to each webhook registered by
+//! an API key having an enrollment that watches it (the entity among its ids, the event's name
+//! among its event types); a connectivity check delivers to the partner's webhook. Each
+//! delivery is signed exactly as the webhooks page documents: a `POST` of the JSON payload
+//! (`tenant_id`, `partner_id`, `event_id`, `event_name`, `entity_id`, `entity_type`, `data`,
+//! `enrollment_key`) with `Content-Type: application/json`, `X-Timestamp` (Unix seconds, from
+//! [`LocalServer::now`]) and `X-Signature` (base64url HMAC-SHA256 over `"{timestamp}.{body}"`,
+//! keyed with the base64url-decoded secret), so a receiver using
+//! [`Verifier`](crate::webhook::Verifier) is tested end to end. Deliveries go **only to
+//! loopback IP addresses** (`http` or `https`; no redirects followed, no proxy); any other URL
+//! can be registered but is recorded as [`DeliveryOutcome::NotLoopback`], never contacted.
+//! [`LocalServer::push_event`] and the connectivity check return once their deliveries are
+//! done; [`LocalServer::deliveries`] records every attempt and the receiver's status.
+//!
+//! ```
+//! use explorium::testing::{DeliveryOutcome, LocalServer, TestEvent};
+//! use serde_json::json;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = LocalServer::start().await?;
+//! let http = reqwest::Client::new();
+//! let api = |path: &str| format!("{}{path}", server.base_url());
+//! let prospect = "20ae6cbf564ee683e66685e429844a5ff8ffc30f";
+//! let webhook: serde_json::Value = http
+//!     .post(api("/v1/webhooks"))
+//!     .header("api_key", server.api_key())
+//!     .json(&json!({"partner_id": "partner-1", "webhook_url": "https://example.com/hook"}))
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert!(webhook["webhook_secret"].as_str().is_some());
+//! http.post(api("/v1/prospects/events/enrollments"))
+//!     .header("api_key", server.api_key())
+//!     .json(&json!({
+//!         "enrollment_key": "tech_executives_monitor",
+//!         "prospect_ids": [prospect],
+//!         "event_types": ["prospect_changed_role"],
+//!     }))
+//!     .send()
+//!     .await?;
+//! let deliveries = server
+//!     .push_event(TestEvent::prospect(prospect, "prospect_changed_role"))
+//!     .await;
+//! // Signed and recorded, but never sent: the URL is not a loopback one.
+//! assert_eq!(deliveries[0].outcome, DeliveryOutcome::NotLoopback);
+//! assert_eq!(server.deliveries(), deliveries);
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! An operation added by a new upstream document is routed (templated paths such as
 //! `/v1/webhooks/{partner_id}` included), authenticated and validated with no code change.
@@ -101,8 +170,34 @@
 //! - a request body is validated only for operations that declare one (a `DELETE` of an
 //!   enrollment does, with `{enrollment_id}`); path parameters match any one non-empty segment
 //!   (their schemas are plain strings);
-//! - operations the server does not simulate yet answer 501 after validation (see 6.).
+//! - enrollments, webhooks and their listing are per API key: another key's enrollment or
+//!   webhook is "not found" (404); a key's partner is whichever `partner_id` it registers
+//!   (the service infers it from the key), and its events go to every webhook it registered;
+//! - deleting an enrollment that does not exist (or no longer does) answers 404 with the
+//!   general error body; so do getting, deleting or checking a webhook that was never
+//!   registered (or was deleted);
+//! - registering again keeps `created_at` and sets `last_modified_time`; the secret is 32
+//!   random bytes in padded base64url (the documentation's example is a placeholder);
+//! - fetching events needs no enrollment (the pages describe it as a query by ids); its
+//!   window: `timestamp_from` defaults to, and is never earlier than, 90 days before now
+//!   (the pages' "3 months"); `timestamp_to` has no default; both bounds are inclusive; a
+//!   date (`YYYY-MM-DD`) is its midnight UTC, a date-time without offset is UTC; an
+//!   unreadable one answers 422 `value_error` at `["body", "timestamp_from"]`; `from` after
+//!   `to` answers no events. Events are sorted most recent first (as in the page's example);
+//! - an event is delivered once per webhook and enrollment key, whatever the number of that
+//!   key's enrollments watching it; its `tenant_id` is `local_tenant_<n>` for the n-th key;
+//!   deliveries are made one at a time, in order, not retried;
+//! - a connectivity check without a simulation sends one `new_office` event (the first
+//!   simulation type the webhooks page lists); its events are about made-up entities (a
+//!   `prospect_...` name about a prospect, any other about a business), with the enrollment
+//!   key [`CHECK_ENROLLMENT_KEY`] and `data` `{"event_name", "event_time"}` (the simulation's
+//!   `event_time`, or now). It answers 200 with `request_status` `success` when the receiver
+//!   answered each delivery with a 2xx, `failure` otherwise (the page says it "returns the
+//!   response from your handler", without its shape).
 
+mod clock;
+mod deliveries;
+mod events;
 mod fault;
 mod journal;
 mod json;
@@ -111,20 +206,27 @@ mod serve;
 mod spec;
 mod state;
 mod tls;
+mod webhooks;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Map;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use deliveries::{Delivery, DeliveryKind, DeliveryOutcome, DEFAULT_DELIVERY_TIMEOUT};
+pub use events::{TestEvent, EVENTS_RETENTION};
 pub use fault::{Fault, FaultKind};
 pub use journal::{KeyCheck, RecordedRequest, Validation};
 pub use state::StoredEnrollment;
+pub use webhooks::{StoredWebhook, CHECK_ENROLLMENT_KEY};
 
+use clock::Clock;
+use deliveries::{Deliverer, Outgoing};
+use events::StoredEvent;
 use rate_limit::RateLimit;
 use spec::Spec;
 use state::State;
@@ -176,6 +278,7 @@ pub struct LocalServerBuilder {
     journal_capacity: usize,
     header_read_timeout: Duration,
     tls_names: Option<Vec<String>>,
+    delivery_timeout: Duration,
 }
 
 impl Default for LocalServerBuilder {
@@ -188,6 +291,7 @@ impl Default for LocalServerBuilder {
             journal_capacity: DEFAULT_JOURNAL_CAPACITY,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             tls_names: None,
+            delivery_timeout: DEFAULT_DELIVERY_TIMEOUT,
         }
     }
 }
@@ -199,6 +303,8 @@ struct Shared {
     rate_limit: Option<RateLimit>,
     header_read_timeout: Duration,
     tls: Option<Tls>,
+    clock: Clock,
+    deliverer: Deliverer,
     state: Mutex<State>,
 }
 
@@ -283,22 +389,72 @@ impl LocalServer {
     /// Stores an enrollment as if it had been created by the first API key, with no lists; it
     /// can then be updated. To reuse the documentation's ids in update examples.
     pub fn insert_enrollment(&self, path: &str, enrollment_id: &str, enrollment_key: &str) {
-        let enrollment = StoredEnrollment {
-            enrollment_id: enrollment_id.into(),
-            enrollment_key: enrollment_key.into(),
-            path: path.into(),
-            lists: Map::new(),
-            owner: 0,
-        };
-        self.shared
-            .lock()
-            .enrollments
-            .insert(enrollment_id.into(), enrollment);
+        self.shared.lock().insert_enrollment(
+            enrollment_id.into(),
+            enrollment_key.into(),
+            path.into(),
+            Map::new(),
+            0,
+        );
     }
 
     /// How many enrollments the server keeps.
     pub fn enrollment_count(&self) -> usize {
         self.shared.lock().enrollments.len()
+    }
+
+    /// The server's wall clock: the time at start plus Tokio's time elapsed since, so it
+    /// advances with a paused Tokio clock. Event times, webhook times and the
+    /// `X-Timestamp` of deliveries are read from it: verify a delivery at this time
+    /// ([`Verifier::verify_at`](crate::webhook::Verifier::verify_at)) when the test's clock
+    /// has run ahead of the real one.
+    pub fn now(&self) -> SystemTime {
+        self.shared.clock.now()
+    }
+
+    /// Injects an event, as if the service had detected it: fetching events answers it (within
+    /// the requested window), and it is **delivered**, signed, to the registered webhooks of
+    /// every API key with an enrollment watching it (the entity among its ids, the event's
+    /// name among its event types, and its key if the event names one). Returns once every
+    /// delivery is done, with what came of each (also in [`deliveries`](Self::deliveries)).
+    ///
+    /// ```
+    /// use explorium::testing::{LocalServer, TestEvent};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = LocalServer::start().await?;
+    /// let prospect = "20ae6cbf564ee683e66685e429844a5ff8ffc30f";
+    /// // No enrollment watches it, so no delivery; it can still be fetched.
+    /// let deliveries = server.push_event(TestEvent::prospect(prospect, "prospect_changed_role")).await;
+    /// assert!(deliveries.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn push_event(&self, event: TestEvent) -> Vec<Delivery> {
+        let now = self.now();
+        let outgoing = {
+            let mut state = self.shared.lock();
+            let stored = StoredEvent::new(event, || state.correlation_id(), now);
+            state.push_event(stored, now)
+        };
+        self.shared.deliver(outgoing).await
+    }
+
+    /// Every delivery attempted (pushed events, connectivity checks), in order: the most
+    /// recent ones, as many as [`LocalServerBuilder::journal_capacity`].
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.shared.lock().deliveries.iter().cloned().collect()
+    }
+
+    /// The webhook registered for `partner_id` (under any API key), if any.
+    pub fn webhook(&self, partner_id: &str) -> Option<StoredWebhook> {
+        let state = self.shared.lock();
+        let found = state
+            .webhooks
+            .values()
+            .find(|webhook| webhook.partner_id == partner_id);
+        found.cloned()
     }
 }
 
@@ -386,6 +542,13 @@ impl LocalServerBuilder {
         self
     }
 
+    /// How long a delivery to a webhook waits for the receiver's answer before it is recorded
+    /// as [failed](DeliveryOutcome::Failed). Default: [`DEFAULT_DELIVERY_TIMEOUT`] (10 s).
+    pub fn delivery_timeout(mut self, timeout: Duration) -> Self {
+        self.delivery_timeout = timeout;
+        self
+    }
+
     /// Binds and starts serving on the current Tokio runtime.
     pub async fn start(self) -> io::Result<LocalServer> {
         let spec = spec::spec().map_err(io::Error::other)?;
@@ -403,6 +566,8 @@ impl LocalServerBuilder {
             rate_limit: self.rate_limit,
             header_read_timeout: self.header_read_timeout,
             tls: self.tls_names.map(Tls::generate).transpose()?,
+            clock: Clock::start(),
+            deliverer: Deliverer::new(self.delivery_timeout),
             state: Mutex::new(State::new(self.journal_capacity)),
         });
         let accept = tokio::spawn(serve::accept_loop(listener, Arc::clone(&shared)));
@@ -418,5 +583,16 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panicking test thread must not make every later request panic too.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes the deliveries one after the other, recording each as it completes.
+    async fn deliver(&self, outgoing: Vec<Outgoing>) -> Vec<Delivery> {
+        let mut deliveries = Vec::new();
+        for delivery in outgoing {
+            let delivery = delivery.send(&self.deliverer).await;
+            self.lock().record_delivery(delivery.clone());
+            deliveries.push(delivery);
+        }
+        deliveries
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited};
 use hyper::body::Incoming;
+use hyper::header::HeaderValue;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use percent_encoding::percent_decode_str;
@@ -23,7 +24,7 @@ use super::journal::{KeyCheck, RecordedRequest, Validation};
 use super::json;
 use super::rate_limit::{check_rate, rate_limit_body};
 use super::spec::{Rejection, Route};
-use super::state::{apply, error_response};
+use super::state::{apply, error_response, Answer, Call};
 use super::{fault, FaultKind, Shared};
 
 const MAX_REQUEST_BODY: usize = 1 << 20;
@@ -126,7 +127,10 @@ async fn handle(
         .headers()
         .get("api_key")
         .map(|v| v.as_bytes().to_vec());
-    let route = match path.strip_prefix(shared.path_prefix.as_str()) {
+    let api_path = path
+        .strip_prefix(shared.path_prefix.as_str())
+        .map(String::from);
+    let route = match &api_path {
         Some(api_path) => shared.spec.route(&method, api_path),
         None => Route::NotFound,
     };
@@ -190,8 +194,11 @@ async fn handle(
         key,
         content_type,
         body: bytes,
+        path: api_path.unwrap_or_default(),
+        context_name,
+        started,
     };
-    let response = shared.process(route, &received, &mut entry, context_name, started);
+    let response = shared.process(route, &received, &mut entry).await;
     Ok(shared.record(entry, response))
 }
 
@@ -200,6 +207,11 @@ struct Received {
     key: Option<Vec<u8>>,
     content_type: Option<String>,
     body: Bytes,
+    /// The path under the server's prefix.
+    path: String,
+    /// What the success body calls its response context (a fault may change it).
+    context_name: &'static str,
+    started: Instant,
 }
 
 impl Shared {
@@ -209,17 +221,40 @@ impl Shared {
         response
     }
 
-    fn process(
+    /// The answer to a request, once its deliveries, if any, are made.
+    async fn process(
         &self,
         route: Route<'_>,
         received: &Received,
         entry: &mut RecordedRequest,
-        context_name: &str,
-        started: Instant,
     ) -> Response<Body> {
+        let (answer, limit_headers) = self.judge(route, received, entry);
+        let mut response = match answer {
+            Answer::Ready(response) => response,
+            Answer::Deliver(mut check) => {
+                let deliveries = self.deliver(std::mem::take(&mut check.outgoing)).await;
+                check.answer(&mut self.lock(), &deliveries)
+            }
+        };
+        for (name, value) in limit_headers {
+            response.headers_mut().insert(name, value);
+        }
+        response
+    }
+
+    /// Every step of the pipeline but deliveries, under the state's lock: the answer, and the
+    /// rate-limit headers to add to it.
+    fn judge(
+        &self,
+        route: Route<'_>,
+        received: &Received,
+        entry: &mut RecordedRequest,
+    ) -> (Answer, Vec<(&'static str, HeaderValue)>) {
         let operation = match route {
             Route::NotFound => {
-                return json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not Found"}))
+                let response =
+                    json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not Found"}));
+                return (Answer::Ready(response), Vec::new());
             }
             Route::WrongMethod(allowed) => {
                 let mut response = json_response(
@@ -229,22 +264,24 @@ impl Shared {
                 if let Ok(allow) = allowed.join(", ").parse() {
                     response.headers_mut().insert(hyper::header::ALLOW, allow);
                 }
-                return response;
+                return (Answer::Ready(response), Vec::new());
             }
             Route::Operation(operation) => operation,
         };
         let mut state = self.lock();
         let Some(key) = received.key.as_deref() else {
             entry.api_key = KeyCheck::Missing;
-            return error_response(
+            let response = error_response(
                 &mut state,
                 StatusCode::UNAUTHORIZED,
                 "missing API key: send it in the `api_key` header",
             );
+            return (Answer::Ready(response), Vec::new());
         };
         let Some(owner) = self.api_keys.iter().position(|k| k.as_bytes() == key) else {
             entry.api_key = KeyCheck::Rejected;
-            return error_response(&mut state, StatusCode::UNAUTHORIZED, "invalid API key");
+            let response = error_response(&mut state, StatusCode::UNAUTHORIZED, "invalid API key");
+            return (Answer::Ready(response), Vec::new());
         };
         entry.api_key = KeyCheck::Accepted;
         let rate = self
@@ -252,25 +289,25 @@ impl Shared {
             .map(|limit| check_rate(&mut state.windows, owner, limit));
         let (limit_headers, retry_after) =
             rate.map_or((Vec::new(), None), |r| (r.headers, r.retry_after));
-        let mut response = if let Some(seconds) = retry_after {
+        let answer = if let Some(seconds) = retry_after {
             let mut response =
                 json_response(StatusCode::TOO_MANY_REQUESTS, &rate_limit_body(seconds));
             response
                 .headers_mut()
                 .insert(hyper::header::RETRY_AFTER, seconds.into());
-            response
+            Answer::Ready(response)
         } else {
             match operation.validate(&received.body, received.content_type.as_deref()) {
-                Err(Rejection::Unparsable) => json_response(
+                Err(Rejection::Unparsable) => Answer::Ready(json_response(
                     StatusCode::BAD_REQUEST,
                     &json!({"detail": "There was an error parsing the body"}),
-                ),
+                )),
                 Err(Rejection::Invalid(details)) => {
                     entry.validation = Validation::Invalid(details.clone());
-                    json_response(
+                    Answer::Ready(json_response(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         &json!({ "detail": details }),
-                    )
+                    ))
                 }
                 Ok(body) => {
                     entry.validation = Validation::Valid;
@@ -278,14 +315,20 @@ impl Shared {
                         Some(Value::Object(map)) => map,
                         _ => Map::new(),
                     };
-                    apply(&mut state, operation, owner, body, context_name, started)
+                    let call = Call {
+                        operation,
+                        path: &received.path,
+                        owner,
+                        body,
+                        context_name: received.context_name,
+                        started: received.started,
+                        now: self.clock.now(),
+                    };
+                    apply(&mut state, call)
                 }
             }
         };
-        for (name, value) in limit_headers {
-            response.headers_mut().insert(name, value);
-        }
-        response
+        (answer, limit_headers)
     }
 }
 
@@ -343,6 +386,8 @@ mod tests {
             rate_limit: None,
             header_read_timeout: Duration::from_secs(30),
             tls: None,
+            clock: crate::testing::clock::Clock::start(),
+            deliverer: crate::testing::deliveries::Deliverer::new(Duration::from_secs(1)),
             state: Mutex::new(State::new(0)),
         });
         let calls = Arc::new(AtomicUsize::new(0));

@@ -40,17 +40,47 @@ pub(crate) struct Operation {
     pub(crate) path: String,
     /// What the server does for it once the request is valid.
     pub(crate) effect: Effect,
+    /// For [`Effect::ListEnrollments`]: the array fields each listed enrollment requires
+    /// (`event_types`, `prospect_ids`...), answered empty when an enrollment has none.
+    pub(crate) listed_arrays: Vec<String>,
     body: Option<Body>,
 }
 
-/// What the server does for an operation, read from the document: an operation whose success
-/// response carries an `enrollment_id` creates an enrollment (`POST`) or replaces one
-/// (`PATCH`, `PUT`); the server keeps no state for any other yet.
+/// What the server does for an operation, read from the shapes of its request and success
+/// response in the document (see [`Effect::of`]); the behaviour of each is hand-written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Effect {
     CreateEnrollment,
     UpdateEnrollment,
+    ListEnrollments,
+    DeleteEnrollment,
+    FetchEvents,
+    RegisterWebhook,
+    GetWebhook,
+    DeleteWebhook,
+    CheckWebhookConnectivity,
     NotSimulated,
+}
+
+impl Effect {
+    /// The effect of an operation: `method`, and the properties its request body and its
+    /// success response declare.
+    fn of(method: &str, path: &str, request: &[&str], response: &[&str]) -> Self {
+        let asks = |field| request.contains(&field);
+        let answers = |field| response.contains(&field);
+        match method {
+            "post" if answers("enrollment_id") => Self::CreateEnrollment,
+            "patch" | "put" if answers("enrollment_id") => Self::UpdateEnrollment,
+            "get" if answers("enrollments") => Self::ListEnrollments,
+            "delete" if asks("enrollment_id") => Self::DeleteEnrollment,
+            "post" if answers("output_events") => Self::FetchEvents,
+            "post" if answers("webhook_secret") => Self::RegisterWebhook,
+            "get" if answers("webhook_secret") => Self::GetWebhook,
+            "delete" if path.ends_with("/{partner_id}") => Self::DeleteWebhook,
+            "post" if asks("partner_id") && asks("simulation") => Self::CheckWebhookConnectivity,
+            _ => Self::NotSimulated,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -124,21 +154,40 @@ impl Spec {
                         })
                     }
                 };
-                let answers_enrollment_id = operation
+                let response = operation
                     .pointer("/responses/200/content/application~1json/schema")
-                    .and_then(|schema| resolve(&document, schema))
-                    .and_then(|schema| schema.pointer("/properties/enrollment_id"))
-                    .is_some();
-                let effect = match method {
-                    "post" if answers_enrollment_id => Effect::CreateEnrollment,
-                    "patch" | "put" if answers_enrollment_id => Effect::UpdateEnrollment,
-                    _ => Effect::NotSimulated,
-                };
+                    .and_then(|schema| resolve(&document, schema));
+                let request = operation
+                    .pointer("/requestBody/content/application~1json/schema")
+                    .and_then(|schema| resolve(&document, schema));
+                let effect = Effect::of(
+                    method,
+                    path,
+                    &property_names(request),
+                    &property_names(response),
+                );
+                // The required arrays of a listed enrollment (`enrollments.items`).
+                let listed_arrays = response
+                    .and_then(|schema| schema.pointer("/properties/enrollments/items"))
+                    .and_then(|items| resolve(&document, items))
+                    .map(|item| {
+                        let arrays = |name: &&str| {
+                            item.pointer(&format!("/properties/{name}/type"))
+                                == Some(&json!("array"))
+                        };
+                        required_names(item)
+                            .into_iter()
+                            .filter(arrays)
+                            .map(String::from)
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 operations.push(Operation {
                     id,
                     method: method.to_uppercase(),
                     path: path.clone(),
                     effect,
+                    listed_arrays,
                     body,
                 });
             }
@@ -212,6 +261,24 @@ fn resolve<'a>(document: &'a Value, schema: &'a Value) -> Option<&'a Value> {
     }
 }
 
+/// The names of a schema's `properties`.
+fn property_names(schema: Option<&Value>) -> Vec<&str> {
+    schema
+        .and_then(|schema| schema.get("properties"))
+        .and_then(Value::as_object)
+        .map(|properties| properties.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// The names a schema lists as `required`.
+fn required_names(schema: &Value) -> Vec<&str> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
 /// One entry of a FastAPI-style 422 `detail` list.
 pub(crate) fn detail(loc: Vec<Value>, msg: impl Into<String>, kind: &str) -> Value {
     json!({ "loc": loc, "msg": msg.into(), "type": kind })
@@ -228,6 +295,15 @@ pub(crate) enum Rejection {
 }
 
 impl Operation {
+    /// The value of the path parameter `{name}` in `path`, a path this operation routes.
+    pub(crate) fn path_parameter<'p>(&self, path: &'p str, name: &str) -> Option<&'p str> {
+        let wanted = format!("{{{name}}}");
+        self.path
+            .split('/')
+            .zip(path.split('/'))
+            .find_map(|(template, actual)| (template == wanted).then_some(actual))
+    }
+
     /// The JSON Schema (draft 4) its JSON request body is validated by, if it takes one.
     pub(crate) fn body_schema(&self) -> Option<&Value> {
         self.body.as_ref().map(|body| &body.schema)
@@ -550,7 +626,7 @@ mod tests {
     }
 
     #[test]
-    fn only_operations_answering_an_enrollment_id_touch_enrollments() {
+    fn each_operation_gets_its_effect_from_its_shapes() {
         let spec = spec().unwrap();
         for operation in &spec.operations {
             let expected = match operation.id.as_str() {
@@ -560,10 +636,30 @@ mod tests {
                 "update_prospects_enrollments" | "update_businesses_enrollments" => {
                     Effect::UpdateEnrollment
                 }
-                _ => Effect::NotSimulated,
+                "get_prospects_enrollments" | "get_businesses_enrollments" => {
+                    Effect::ListEnrollments
+                }
+                "delete_prospects_enrollments" | "delete_businesses_enrollments" => {
+                    Effect::DeleteEnrollment
+                }
+                "fetch_prospects_events" | "fetch_businesses_events" => Effect::FetchEvents,
+                "add_webhook" => Effect::RegisterWebhook,
+                "get_webhook" => Effect::GetWebhook,
+                "delete_webhook" => Effect::DeleteWebhook,
+                "check_webhook_connectivity" => Effect::CheckWebhookConnectivity,
+                other => panic!("an operation the server does not know: {other}"),
             };
             assert_eq!(operation.effect, expected, "{}", operation.id);
         }
+        let listed = |id| spec.operation(id).unwrap().listed_arrays.clone();
+        assert_eq!(
+            listed("get_prospects_enrollments"),
+            ["event_types", "prospect_ids"]
+        );
+        assert_eq!(
+            listed("get_businesses_enrollments"),
+            ["event_types", "business_ids"]
+        );
     }
 
     #[test]

@@ -1,17 +1,22 @@
-//! What the server keeps between requests: enrollments, pending faults, the journal, the
-//! rate-limit windows, and the id generator.
+//! What the server keeps between requests (enrollments, injected events, webhooks, pending
+//! faults, the journals, the rate-limit windows, the id generator), and each operation's effect
+//! on it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasher, RandomState};
+use std::time::SystemTime;
 
 use hyper::{Response, StatusCode};
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
+use super::deliveries::{self, Delivery, Outgoing};
+use super::events::{Query, StoredEvent};
 use super::journal::Journal;
 use super::rate_limit::Windows;
 use super::serve::{json_response, Body};
 use super::spec::{Effect, Operation};
+use super::webhooks::{self, StoredWebhook};
 use super::Fault;
 
 /// An enrollment the server keeps.
@@ -28,6 +33,8 @@ pub struct StoredEnrollment {
     /// `enrollment_key`, `enrollment_id` and `request_context`.
     pub lists: Map<String, Value>,
     pub(super) owner: usize,
+    /// Creation order, for listing.
+    pub(super) order: u64,
 }
 
 pub(super) struct State {
@@ -35,6 +42,11 @@ pub(super) struct State {
     pub(super) faults: VecDeque<Fault>,
     pub(super) journal: Journal,
     pub(super) windows: Windows,
+    pub(super) events: Vec<StoredEvent>,
+    /// By API key (its index) and partner id.
+    pub(super) webhooks: BTreeMap<(usize, String), StoredWebhook>,
+    pub(super) deliveries: VecDeque<Delivery>,
+    journal_capacity: usize,
     ids: RandomState,
     counter: u64,
 }
@@ -46,89 +58,290 @@ impl State {
             faults: VecDeque::new(),
             journal: Journal::new(journal_capacity),
             windows: Windows::default(),
+            events: Vec::new(),
+            webhooks: BTreeMap::new(),
+            deliveries: VecDeque::new(),
+            journal_capacity,
             ids: RandomState::new(),
             counter: 0,
         }
     }
 
-    fn hex(&mut self) -> u64 {
+    pub(super) fn hex(&mut self) -> u64 {
         self.counter += 1;
         self.ids.hash_one(self.counter)
     }
 
+    /// 32 hex digits: correlation ids, event ids.
     pub(super) fn correlation_id(&mut self) -> String {
         format!("{:016x}{:016x}", self.hex(), self.hex())
     }
+
+    /// Stores an enrollment, in creation order.
+    pub(super) fn insert_enrollment(
+        &mut self,
+        enrollment_id: String,
+        enrollment_key: String,
+        path: String,
+        lists: Map<String, Value>,
+        owner: usize,
+    ) {
+        self.counter += 1;
+        let enrollment = StoredEnrollment {
+            enrollment_id: enrollment_id.clone(),
+            enrollment_key,
+            path,
+            lists,
+            owner,
+            order: self.counter,
+        };
+        self.enrollments.insert(enrollment_id, enrollment);
+    }
+
+    /// Keeps an injected event, and signs a delivery of it for each webhook of each API key
+    /// with an enrollment watching it: its entity among the enrollment's ids, its name among
+    /// the enrollment's event types, and its key, if the event names one. One delivery per
+    /// webhook and enrollment key.
+    pub(super) fn push_event(&mut self, event: StoredEvent, now: SystemTime) -> Vec<Outgoing> {
+        let ids_field = format!("{}_ids", event.entity_type.as_str());
+        let lists = |e: &StoredEnrollment, field: &str, wanted: &str| {
+            e.lists
+                .get(field)
+                .and_then(Value::as_array)
+                .is_some_and(|items| items.iter().any(|item| item == wanted))
+        };
+        let mut watching: Vec<(usize, &str)> = self
+            .enrollments
+            .values()
+            .filter(|e| {
+                event
+                    .enrollment_key
+                    .as_ref()
+                    .is_none_or(|key| *key == e.enrollment_key)
+            })
+            .filter(|e| lists(e, &ids_field, &event.entity_id))
+            .filter(|e| lists(e, "event_types", &event.event_name))
+            .map(|e| (e.owner, e.enrollment_key.as_str()))
+            .collect();
+        watching.sort_unstable();
+        watching.dedup();
+        let mut outgoing = Vec::new();
+        for (owner, enrollment_key) in watching {
+            for webhook in self.webhooks.values().filter(|w| w.owner == owner) {
+                let payload = deliveries::Payload {
+                    tenant_id: deliveries::tenant_id(owner),
+                    partner_id: &webhook.partner_id,
+                    event_id: &event.event_id,
+                    event_name: &event.event_name,
+                    entity_id: &event.entity_id,
+                    entity_type: event.entity_type.as_str(),
+                    data: &event.data,
+                    enrollment_key,
+                };
+                outgoing.push(Outgoing::new(
+                    deliveries::DeliveryKind::Event,
+                    webhook,
+                    &payload,
+                    now,
+                ));
+            }
+        }
+        self.events.push(event);
+        outgoing
+    }
+
+    /// Records a delivery attempt, forgetting the oldest beyond the journal's capacity.
+    pub(super) fn record_delivery(&mut self, delivery: Delivery) {
+        if self.journal_capacity == 0 {
+            return;
+        }
+        if self.deliveries.len() == self.journal_capacity {
+            self.deliveries.pop_front();
+        }
+        self.deliveries.push_back(delivery);
+    }
 }
 
-/// The operation's effect on the stored enrollments, and its answer.
-pub(super) fn apply(
-    state: &mut State,
-    operation: &Operation,
-    owner: usize,
-    mut body: Map<String, Value>,
-    context_name: &str,
-    started: Instant,
-) -> Response<Body> {
-    let text = |body: &Map<String, Value>, field: &str| {
-        body.get(field)
+/// A valid request, as the state sees it.
+pub(super) struct Call<'a> {
+    pub(super) operation: &'a Operation,
+    /// The path asked for, under the server's prefix: path parameters are read from it.
+    pub(super) path: &'a str,
+    /// The API key's index: what the service calls the account.
+    pub(super) owner: usize,
+    pub(super) body: Map<String, Value>,
+    pub(super) context_name: &'a str,
+    pub(super) started: Instant,
+    pub(super) now: SystemTime,
+}
+
+impl Call<'_> {
+    /// A string field of the body (`""` if absent: the schema requires those read).
+    pub(super) fn text(&self, field: &str) -> String {
+        self.body
+            .get(field)
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string()
-    };
-    let enrollment_key = text(&body, "enrollment_key");
-    let enrollment_id = match operation.effect {
-        Effect::CreateEnrollment => {
-            let enrollment_id = format!("en_{:08x}", state.hex() as u32);
-            for field in ["enrollment_key", "enrollment_id", "request_context"] {
-                body.remove(field);
-            }
-            let enrollment = StoredEnrollment {
-                enrollment_id: enrollment_id.clone(),
-                enrollment_key: enrollment_key.clone(),
-                path: operation.path.clone(),
-                lists: body,
-                owner,
-            };
-            state.enrollments.insert(enrollment_id.clone(), enrollment);
-            enrollment_id
-        }
-        Effect::UpdateEnrollment => {
-            let enrollment_id = text(&body, "enrollment_id");
-            let found = state.enrollments.get_mut(&enrollment_id).filter(|e| {
-                e.owner == owner && e.path == operation.path && e.enrollment_key == enrollment_key
-            });
-            let Some(enrollment) = found else {
-                let details =
-                    format!("enrollment `{enrollment_id}` with key `{enrollment_key}` not found");
-                return error_response(state, StatusCode::NOT_FOUND, &details);
-            };
-            for field in ["enrollment_key", "enrollment_id", "request_context"] {
-                body.remove(field);
-            }
-            enrollment.lists = body;
-            enrollment_id
-        }
+    }
+
+    /// The documented success body: the response context, then `fields`.
+    pub(super) fn success(&self, state: &mut State, fields: Map<String, Value>) -> Response<Body> {
+        let mut body = Map::new();
+        body.insert(
+            self.context_name.into(),
+            response_context(state, self.started, "success"),
+        );
+        body.extend(fields);
+        json_response(StatusCode::OK, &Value::Object(body))
+    }
+}
+
+/// The documented `ResponseContext`.
+pub(super) fn response_context(state: &mut State, started: Instant, status: &str) -> Value {
+    json!({
+        "correlation_id": state.correlation_id(),
+        "request_status": status,
+        "time_took_in_seconds": started.elapsed().as_secs_f64(),
+    })
+}
+
+/// What the server answers a valid request.
+pub(super) enum Answer {
+    Ready(Response<Body>),
+    /// Deliveries to make first, then the answer to give (a connectivity check).
+    Deliver(webhooks::Check),
+}
+
+/// The operation's effect on the state, and its answer.
+pub(super) fn apply(state: &mut State, call: Call<'_>) -> Answer {
+    let response = match call.operation.effect {
+        Effect::CreateEnrollment => create_enrollment(state, call),
+        Effect::UpdateEnrollment => update_enrollment(state, call),
+        Effect::ListEnrollments => list_enrollments(state, &call),
+        Effect::DeleteEnrollment => delete_enrollment(state, &call),
+        Effect::FetchEvents => fetch_events(state, &call),
+        Effect::RegisterWebhook => webhooks::register(state, &call),
+        Effect::GetWebhook => webhooks::get(state, &call),
+        Effect::DeleteWebhook => webhooks::delete(state, &call),
+        Effect::CheckWebhookConnectivity => return webhooks::check(state, &call),
         Effect::NotSimulated => {
+            let operation = call.operation;
             let details = format!(
-                "the local server does not simulate {} ({} {}) yet",
+                "the local server does not simulate {} ({} {})",
                 operation.id, operation.method, operation.path
             );
-            return error_response(state, StatusCode::NOT_IMPLEMENTED, &details);
+            error_response(state, StatusCode::NOT_IMPLEMENTED, &details)
         }
     };
+    Answer::Ready(response)
+}
+
+/// The fields an enrollment's body holds besides its lists.
+const NOT_LISTS: [&str; 3] = ["enrollment_key", "enrollment_id", "request_context"];
+
+fn create_enrollment(state: &mut State, mut call: Call<'_>) -> Response<Body> {
+    let enrollment_key = call.text("enrollment_key");
+    let enrollment_id = format!("en_{:08x}", state.hex() as u32);
+    let mut lists = std::mem::take(&mut call.body);
+    for field in NOT_LISTS {
+        lists.remove(field);
+    }
+    state.insert_enrollment(
+        enrollment_id.clone(),
+        enrollment_key.clone(),
+        call.operation.path.clone(),
+        lists,
+        call.owner,
+    );
+    enrollment_answer(state, &call, &enrollment_key, &enrollment_id)
+}
+
+fn update_enrollment(state: &mut State, mut call: Call<'_>) -> Response<Body> {
+    let enrollment_key = call.text("enrollment_key");
+    let enrollment_id = call.text("enrollment_id");
+    let found = state.enrollments.get_mut(&enrollment_id).filter(|e| {
+        e.owner == call.owner && e.path == call.operation.path && e.enrollment_key == enrollment_key
+    });
+    let Some(enrollment) = found else {
+        let details = format!("enrollment `{enrollment_id}` with key `{enrollment_key}` not found");
+        return error_response(state, StatusCode::NOT_FOUND, &details);
+    };
+    let mut lists = std::mem::take(&mut call.body);
+    for field in NOT_LISTS {
+        lists.remove(field);
+    }
+    enrollment.lists = lists;
+    enrollment_answer(state, &call, &enrollment_key, &enrollment_id)
+}
+
+fn enrollment_answer(state: &mut State, call: &Call<'_>, key: &str, id: &str) -> Response<Body> {
     let correlation_id = state.correlation_id();
-    let took = started.elapsed().as_secs_f64();
+    let took = call.started.elapsed().as_secs_f64();
     json_response(
         StatusCode::OK,
-        &success_body(
-            context_name,
-            &correlation_id,
-            took,
-            &enrollment_key,
-            &enrollment_id,
-        ),
+        &success_body(call.context_name, &correlation_id, took, key, id),
     )
+}
+
+/// The calling key's enrollments on this path, in creation order, each with every list the
+/// documented shape requires (empty for one stored by `insert_enrollment`).
+fn list_enrollments(state: &mut State, call: &Call<'_>) -> Response<Body> {
+    let mut mine: Vec<&StoredEnrollment> = state
+        .enrollments
+        .values()
+        .filter(|e| e.owner == call.owner && e.path == call.operation.path)
+        .collect();
+    mine.sort_by_key(|e| e.order);
+    let listed: Vec<Value> = mine
+        .into_iter()
+        .map(|e| {
+            let mut item = Map::new();
+            item.insert("enrollment_id".into(), e.enrollment_id.clone().into());
+            item.insert("enrollment_key".into(), e.enrollment_key.clone().into());
+            for field in &call.operation.listed_arrays {
+                let list = e.lists.get(field).cloned().unwrap_or(json!([]));
+                item.insert(field.clone(), list);
+            }
+            Value::Object(item)
+        })
+        .collect();
+    let mut fields = Map::new();
+    fields.insert("enrollments".into(), listed.into());
+    call.success(state, fields)
+}
+
+/// Removes one of the calling key's enrollments on this path; any other id is not found.
+fn delete_enrollment(state: &mut State, call: &Call<'_>) -> Response<Body> {
+    let enrollment_id = call.text("enrollment_id");
+    let mine = state
+        .enrollments
+        .get(&enrollment_id)
+        .is_some_and(|e| e.owner == call.owner && e.path == call.operation.path);
+    if !mine {
+        let details = format!("enrollment `{enrollment_id}` not found");
+        return error_response(state, StatusCode::NOT_FOUND, &details);
+    }
+    state.enrollments.remove(&enrollment_id);
+    let mut fields = Map::new();
+    fields.insert("status".into(), "success".into());
+    call.success(state, fields)
+}
+
+/// The injected events matching the ids, event types and window asked for.
+fn fetch_events(state: &mut State, call: &Call<'_>) -> Response<Body> {
+    match Query::read(&call.body, call.now) {
+        Err(details) => json_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({ "detail": details }),
+        ),
+        Ok(query) => {
+            let events = query.answer(&state.events);
+            let mut fields = Map::new();
+            fields.insert("output_events".into(), events.into());
+            call.success(state, fields)
+        }
+    }
 }
 
 /// The documented success body, its context named `context_name`.

@@ -235,6 +235,11 @@ pub async fn send_with_key(
     (status, body)
 }
 
+/// A documented example as the generated request type.
+pub fn typed<T: serde::de::DeserializeOwned>(example: Value) -> T {
+    serde_json::from_value(example).expect("the example fits the generated type")
+}
+
 /// A client for `server`, with its key and no retries: each failure shows as it came.
 pub fn client_for(server: &LocalServer) -> explorium::Client {
     builder_for(server)
@@ -298,6 +303,22 @@ pub fn refusing_address() -> (tokio::net::TcpSocket, std::net::SocketAddr) {
     (socket, addr)
 }
 
+/// A loopback address whose TCP handshake is never answered, for as long as the returned
+/// listener and connection are held: the listener has a backlog of 0 and never accepts, and
+/// the one connection its queue holds is taken, so the kernel drops every further SYN.
+pub async fn unanswering_address() -> (
+    tokio::net::TcpListener,
+    tokio::net::TcpStream,
+    std::net::SocketAddr,
+) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    let listener = socket.listen(0).unwrap();
+    let filler = tokio::net::TcpStream::connect(addr).await.unwrap();
+    (listener, filler, addr)
+}
+
 /// A writer that keeps what is written, for capturing tracing output.
 #[derive(Clone, Default)]
 pub struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
@@ -350,6 +371,7 @@ pub fn ok_enrollment_response() -> String {
 pub struct RawResponder {
     addr: std::net::SocketAddr,
     requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    heads: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -365,6 +387,8 @@ impl RawResponder {
                 .collect::<std::collections::VecDeque<_>>(),
         ));
         let counter = requests.clone();
+        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let received = heads.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((mut stream, _)) = listener.accept().await else {
@@ -372,6 +396,7 @@ impl RawResponder {
                 };
                 let counter = counter.clone();
                 let queue = queue.clone();
+                let received = received.clone();
                 tokio::spawn(async move {
                     let mut buffer = Vec::new();
                     loop {
@@ -386,8 +411,10 @@ impl RawResponder {
                                 Ok(n) => buffer.extend_from_slice(&chunk[..n]),
                             }
                         };
-                        let head = String::from_utf8_lossy(&buffer[..head_end]).to_lowercase();
+                        let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+                        received.lock().unwrap().push(head.clone());
                         let length: usize = head
+                            .to_lowercase()
                             .lines()
                             .find_map(|l| l.strip_prefix("content-length:"))
                             .and_then(|v| v.trim().parse().ok())
@@ -413,6 +440,7 @@ impl RawResponder {
         Self {
             addr,
             requests,
+            heads,
             task,
         }
     }
@@ -420,6 +448,11 @@ impl RawResponder {
     /// `http://127.0.0.1:<port>`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The request line and headers of each request that arrived, as sent.
+    pub fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
     }
 
     /// How many complete requests arrived.
