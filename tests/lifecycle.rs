@@ -58,8 +58,7 @@ async fn each_new_call_reaches_the_operation_it_names_with_a_body_the_schema_acc
         "665595bbb4e724de6f8bc705a5b84753"
     );
 
-    // The results are the server's business (501 until it keeps their state); what is checked
-    // here is what reached it.
+    // What reached the server is checked here; the round trips below check the answers.
     let _ = client.prospects().enrollments().await;
     expect(&server, "get_prospects_enrollments", "GET");
     let _ = client.businesses().enrollments().await;
@@ -496,4 +495,209 @@ async fn every_send_future_is_send() {
     assert_send(&client.prospects().events().send());
     assert_send(&client.webhooks().register("p", "https://h/"));
     assert_send(&client.webhooks().check_connectivity("p").send());
+}
+
+#[tokio::test]
+async fn enroll_list_fetch_and_delete_round_trip_through_the_servers_state() {
+    use explorium::testing::TestEvent;
+    let server = LocalServer::start().await.unwrap();
+    let client = client_for(&server);
+    let business = "8adce3ca1cef0c986b22310e369a0793";
+
+    let prospects = client
+        .prospects()
+        .enroll("tech_executives_monitor")
+        .prospect_ids([PROSPECT_ID])
+        .event_types([ProspectEvent::ProspectChangedCompany])
+        .send()
+        .await
+        .unwrap();
+    let businesses = client
+        .businesses()
+        .enroll("my_b2b_saas_monitor")
+        .business_id(business)
+        .event_types([BusinessEvent::NewFundingRound, BusinessEvent::NewOffice])
+        .send()
+        .await
+        .unwrap();
+
+    let listed = client.prospects().enrollments().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].enrollment_id(), prospects.enrollment_id());
+    assert_eq!(listed[0].ids(), [PROSPECT_ID]);
+    assert_eq!(
+        listed[0].event_types(),
+        [EventName::Prospect(ProspectEvent::ProspectChangedCompany)]
+    );
+    let listed = client.businesses().enrollments().await.unwrap();
+    assert_eq!(listed[0].enrollment_id(), businesses.enrollment_id());
+    assert_eq!(listed[0].event_types().len(), 2);
+
+    server
+        .push_event(
+            TestEvent::prospect(PROSPECT_ID, "prospect_changed_company")
+                .event_id("3f7e8cf51cfd522ff0cef2249772ec0c")
+                .data(json!({"current_company_name": "Headovations"})),
+        )
+        .await;
+    server
+        .push_event(TestEvent::business(business, "new_office"))
+        .await;
+    let events = client
+        .prospects()
+        .events()
+        .prospect_id(PROSPECT_ID)
+        .event_type(ProspectEvent::ProspectChangedCompany)
+        .since(server.now() - std::time::Duration::from_secs(3600))
+        .until(server.now())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event_id(), "3f7e8cf51cfd522ff0cef2249772ec0c");
+    assert_eq!(events[0].entity_id(), PROSPECT_ID);
+    assert_eq!(events[0].data()["current_company_name"], "Headovations");
+    // A window that ends before the event finds nothing.
+    let none = client
+        .prospects()
+        .events()
+        .prospect_id(PROSPECT_ID)
+        .event_type("prospect_changed_company")
+        .until(server.now() - std::time::Duration::from_secs(3600))
+        .send()
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    let events = client
+        .businesses()
+        .events()
+        .business_id(business)
+        .event_types([BusinessEvent::NewOffice, BusinessEvent::NewFundingRound])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        events[0].event_name(),
+        &EventName::Business(BusinessEvent::NewOffice)
+    );
+
+    let prospects_delete = client.prospects();
+    assert_eq!(
+        prospects_delete
+            .delete_enrollment(prospects.enrollment_id())
+            .await
+            .unwrap(),
+        Deleted::Removed
+    );
+    assert_eq!(
+        prospects_delete
+            .delete_enrollment(prospects.enrollment_id())
+            .await
+            .unwrap(),
+        Deleted::AlreadyGone
+    );
+    assert!(client.prospects().enrollments().await.unwrap().is_empty());
+    assert_eq!(
+        client
+            .businesses()
+            .delete_enrollment(businesses.enrollment_id())
+            .await
+            .unwrap(),
+        Deleted::Removed
+    );
+    assert_eq!(server.enrollment_count(), 0);
+}
+
+#[tokio::test]
+async fn a_registered_webhooks_secret_verifies_what_the_server_delivers() {
+    use explorium::testing::{DeliveryKind, TestEvent};
+    use explorium::webhook::Verifier;
+    let server = LocalServer::start().await.unwrap();
+    let client = client_for(&server);
+    // Nothing listens there: the delivery fails, but what was sent is recorded, signed.
+    let url = "http://127.0.0.1:9/hook";
+    let webhook = client.webhooks().register("ExpTest", url).await.unwrap();
+    assert_eq!(webhook.url(), url);
+    assert!(webhook.created_at().is_some());
+    let got = client.webhooks().get("ExpTest").await.unwrap().unwrap();
+    use secrecy::ExposeSecret;
+    assert_eq!(
+        got.secret().expose_secret(),
+        webhook.secret().expose_secret()
+    );
+
+    client
+        .prospects()
+        .enroll("tech_executives_monitor")
+        .prospect_id(PROSPECT_ID)
+        .event_type(ProspectEvent::ProspectChangedRole)
+        .send()
+        .await
+        .unwrap();
+    let deliveries = server
+        .push_event(TestEvent::prospect(PROSPECT_ID, "prospect_changed_role"))
+        .await;
+    assert_eq!(deliveries.len(), 1);
+    let delivery = &deliveries[0];
+    let verifier = Verifier::new(webhook.secret()).unwrap();
+    let event = verifier
+        .verify_at(
+            &delivery.timestamp,
+            &delivery.signature,
+            &delivery.body,
+            server.now(),
+        )
+        .unwrap();
+    assert_eq!(event.entity_id(), PROSPECT_ID);
+    assert_eq!(event.enrollment_key(), "tech_executives_monitor");
+
+    // Registering again rotates the secret: the old one no longer verifies.
+    let rotated = client.webhooks().register("ExpTest", url).await.unwrap();
+    assert_ne!(
+        rotated.secret().expose_secret(),
+        webhook.secret().expose_secret()
+    );
+    let check = client
+        .webhooks()
+        .check_connectivity("ExpTest")
+        .simulate("funding_round")
+        .number_of_events(2)
+        .send()
+        .await
+        .unwrap();
+    assert!(check.is_some());
+    let checks: Vec<_> = server
+        .deliveries()
+        .into_iter()
+        .filter(|d| d.kind == DeliveryKind::ConnectivityCheck)
+        .collect();
+    assert_eq!(checks.len(), 2);
+    let checked = &checks[0];
+    assert!(verifier
+        .verify_at(
+            &checked.timestamp,
+            &checked.signature,
+            &checked.body,
+            server.now()
+        )
+        .is_err());
+    Verifier::new(rotated.secret())
+        .unwrap()
+        .verify_at(
+            &checked.timestamp,
+            &checked.signature,
+            &checked.body,
+            server.now(),
+        )
+        .unwrap();
+
+    assert_eq!(
+        client.webhooks().delete("ExpTest").await.unwrap(),
+        Deleted::Removed
+    );
+    assert!(client.webhooks().get("ExpTest").await.unwrap().is_none());
+    assert_eq!(
+        client.webhooks().delete("ExpTest").await.unwrap(),
+        Deleted::AlreadyGone
+    );
 }

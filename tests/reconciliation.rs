@@ -202,3 +202,26 @@ async fn a_different_enrollment_under_the_same_key_is_not_taken_for_the_add() {
     assert_eq!(operations(&server), [ADD, LIST, ADD]);
     assert_eq!(server.enrollment_count(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn with_the_servers_own_list_a_broken_add_leaves_exactly_one_enrollment() {
+    let server = LocalServer::start().await.unwrap();
+    let client = builder_for(&server).build().unwrap();
+    server.inject(Fault::close_connection().on(ADD));
+    let created = enroll(&client).await.unwrap();
+    assert_eq!(operations(&server), [ADD, LIST, ADD]);
+    assert_eq!(server.enrollment_count(), 1);
+    assert!(server.enrollment(created.enrollment_id()).is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_identical_enrollment_that_already_exists_is_returned_after_an_unknown_outcome() {
+    let server = LocalServer::start().await.unwrap();
+    let client = builder_for(&server).build().unwrap();
+    let existing = enroll(&client).await.unwrap();
+    server.inject(Fault::status(503).on(ADD));
+    let found = enroll(&client).await.unwrap();
+    assert_eq!(found.enrollment_id(), existing.enrollment_id());
+    assert_eq!(server.enrollment_count(), 1);
+    assert_eq!(operations(&server), [ADD, ADD, LIST]);
+}
