@@ -4,8 +4,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use std::collections::BTreeMap;
-
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -168,21 +166,44 @@ impl From<String> for RequestStatus {
 /// decoded leniently apart (a number `1e400` is not even parsed), so that nothing but a
 /// missing id can turn a success into an error.
 #[derive(Deserialize)]
-struct WireEnrollment {
+struct WireEnrollment<'a> {
     enrollment_id: String,
-    #[serde(default)]
-    enrollment_key: Option<Box<RawValue>>,
-    #[serde(default)]
-    response_context: Option<Box<RawValue>>,
-    #[serde(default)]
-    request_context: Option<Box<RawValue>>,
+    #[serde(default, borrow)]
+    enrollment_key: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    response_context: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    request_context: Option<&'a RawValue>,
+}
+
+/// A context's fields, each kept undecoded until it is known what it holds.
+#[derive(Deserialize)]
+struct WireContext<'a> {
+    #[serde(default, borrow)]
+    correlation_id: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    request_status: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    time_took_in_seconds: Option<&'a RawValue>,
+}
+
+/// A field that should be text: a string, or a number kept as written; anything else dropped.
+fn text(raw: Option<&RawValue>) -> Option<std::borrow::Cow<'_, str>> {
+    let raw = raw?.get();
+    if raw.starts_with('"') {
+        serde_json::from_str::<std::borrow::Cow<'_, str>>(raw).ok()
+    } else if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        Some(raw.into())
+    } else {
+        None
+    }
 }
 
 /// Refuses serde's sequence form of a struct: `["en_1", "k"]` is no enrollment.
 struct ObjectOnly;
 
 impl<'de> Visitor<'de> for ObjectOnly {
-    type Value = WireEnrollment;
+    type Value = WireEnrollment<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an enrollment object")
@@ -201,12 +222,13 @@ impl crate::transport::Decoded for Enrollment {
         let context = [wire.response_context, wire.request_context]
             .into_iter()
             .flatten()
-            .find_map(|raw| decode_context(&raw, scrub));
+            .find_map(|raw| decode_context(raw, scrub));
         Ok(Self {
             enrollment_id: scrub.text(&wire.enrollment_id),
             enrollment_key: wire
                 .enrollment_key
-                .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+                .filter(|raw| raw.get().starts_with('"'))
+                .and_then(|raw| serde_json::from_str::<std::borrow::Cow<'_, str>>(raw.get()).ok())
                 .map(|key| scrub.text(&key))
                 .unwrap_or_default(),
             context,
@@ -221,19 +243,12 @@ impl crate::transport::Decoded for Enrollment {
 /// A context, field by field: a field of an unexpected type is dropped (a number where text
 /// is expected is kept as written), the rest kept. `None` if it is not an object.
 fn decode_context(raw: &RawValue, scrub: Scrub<'_>) -> Option<ResponseContext> {
-    let fields: BTreeMap<String, Box<RawValue>> = serde_json::from_str(raw.get()).ok()?;
-    let text = |name: &str| -> Option<String> {
-        let raw = fields.get(name)?.get();
-        serde_json::from_str::<String>(raw).ok().or_else(|| {
-            raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
-                .then(|| raw.to_string())
-        })
-    };
-    let quoted = |name: &str| text(name).map(|said| scrub.quote(&said, CORRELATION_ID_LIMIT));
+    let fields: WireContext<'_> = serde_json::from_str(raw.get()).ok()?;
+    let quoted = |raw| text(raw).map(|said| scrub.quote(&said, CORRELATION_ID_LIMIT));
     Some(ResponseContext {
-        correlation_id: quoted("correlation_id").unwrap_or_default(),
-        request_status: RequestStatus::from(quoted("request_status").unwrap_or_default()),
-        time_took: text("time_took_in_seconds")
+        correlation_id: quoted(fields.correlation_id).unwrap_or_default(),
+        request_status: RequestStatus::from(quoted(fields.request_status).unwrap_or_default()),
+        time_took: text(fields.time_took_in_seconds)
             .and_then(|seconds| seconds.trim().parse::<f64>().ok())
             .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok()),
     })

@@ -28,7 +28,9 @@ impl<'a> Scrub<'a> {
 
     /// `text` with every occurrence of the key replaced.
     pub(crate) fn text(&self, text: &str) -> String {
-        if !self.key.is_empty() && text.contains(self.key) {
+        // The length test first: most strings are shorter than a key, and a substring
+        // search has a set-up cost on every call's path.
+        if !self.key.is_empty() && text.len() >= self.key.len() && text.contains(self.key) {
             text.replace(self.key, REDACTED)
         } else {
             text.to_string()
@@ -60,6 +62,9 @@ impl<'a> Scrub<'a> {
     /// `text` scrubbed, on one line and at most `limit` bytes (plus an ellipsis): for errors
     /// and traces.
     pub(crate) fn quote(&self, text: &str, limit: usize) -> String {
+        if self.key.is_empty() || text.len() < self.key.len() || !text.contains(self.key) {
+            return quote(text, limit);
+        }
         quote(&self.text(text), limit)
     }
 }
@@ -68,6 +73,10 @@ impl<'a> Scrub<'a> {
 /// cannot start a new log line or repaint a terminal), cut to at most `limit` bytes on a
 /// character boundary, with an ellipsis when cut.
 pub(crate) fn quote(text: &str, limit: usize) -> String {
+    // Every call's path: a short, printable ASCII string is quoted as it is.
+    if text.len() <= limit && text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return text.to_string();
+    }
     let mut out = String::new();
     for c in text.chars() {
         let before = out.len();

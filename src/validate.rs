@@ -27,7 +27,7 @@ pub(crate) fn quoted(value: &str) -> String {
 
 /// `enrollment_key`: at least 4 characters (Unicode scalar values, as JSON Schema counts).
 pub(crate) fn enrollment_key(key: &str) -> Result<(), Error> {
-    if key.chars().count() < MIN_KEY_CHARS {
+    if key.chars().nth(MIN_KEY_CHARS - 1).is_none() {
         return Err(Error::invalid_request(
             "enrollment_key",
             format!("{} is shorter than {MIN_KEY_CHARS} characters", quoted(key)),
