@@ -12,17 +12,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Method;
+use bytes::Bytes;
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde::Deserialize;
 use tokio::time::Instant;
 
 use crate::client::Client;
 use crate::enrollment::Enrollment;
-use crate::error::{Error, ErrorKind};
+use crate::enrollment::ListedEnrollment;
+use crate::error::Error;
 use crate::events::{resolve, BusinessEvent, EventKind, IntoEvent, ProspectEvent};
-use crate::server_text::Scrub;
-use crate::transport::{Decoded, Operation};
+use crate::lifecycle::{self, Family, Wanted};
 use crate::validate::{self, MAX_IDS};
 
 /// Requests a bulk job keeps in flight unless told otherwise.
@@ -36,57 +35,28 @@ mod sealed {
 
 /// The kind of entity a bulk job enrolls: [`Prospects`](crate::prospects::Prospects) or
 /// [`Businesses`](crate::businesses::Businesses). Sealed.
-#[allow(private_bounds)] // `EventKind` is the crate's; the trait is sealed.
+#[allow(private_bounds, private_interfaces)] // the crate's own types; the trait is sealed.
 pub trait Area: sealed::Sealed + Send + Sync + 'static {
     /// The event enum of the area.
     #[doc(hidden)]
     type Event: EventKind + Serialize + fmt::Display + Send + Sync + 'static;
     #[doc(hidden)]
-    const IDS_FIELD: &'static str;
-    #[doc(hidden)]
-    const HEX_LEN: usize;
-    #[doc(hidden)]
-    const PATH: &'static str;
-    #[doc(hidden)]
-    const OPERATIONS: [&'static str; 4];
+    const FAMILY: &'static Family;
 }
 
+#[allow(private_interfaces)]
 impl Area for crate::prospects::Prospects {
     type Event = ProspectEvent;
-    const IDS_FIELD: &'static str = "prospect_ids";
-    const HEX_LEN: usize = 40;
-    const PATH: &'static str = "/v1/prospects/events/enrollments";
-    const OPERATIONS: [&'static str; 4] = [
-        "get_prospects_enrollments",
-        "add_prospects_enrollments",
-        "update_prospects_enrollments",
-        "delete_prospects_enrollments",
-    ];
+    const FAMILY: &'static Family = &lifecycle::PROSPECTS;
 }
 
+#[allow(private_interfaces)]
 impl Area for crate::businesses::Businesses {
     type Event = BusinessEvent;
-    const IDS_FIELD: &'static str = "business_ids";
-    const HEX_LEN: usize = 32;
-    const PATH: &'static str = "/v1/businesses/events/enrollments";
-    const OPERATIONS: [&'static str; 4] = [
-        "get_businesses_enrollments",
-        "add_businesses_enrollments",
-        "update_businesses_enrollments",
-        "delete_businesses_enrollments",
-    ];
+    const FAMILY: &'static Family = &lifecycle::BUSINESSES;
 }
 
-fn operation<A: Area>(which: usize) -> Operation {
-    Operation::new(
-        A::OPERATIONS[which],
-        [Method::GET, Method::POST, Method::PATCH, Method::DELETE][which].clone(),
-        A::PATH,
-        which != ADD,
-    )
-}
-
-const LIST: usize = 0;
+/// What a step sends.
 const ADD: usize = 1;
 const UPDATE: usize = 2;
 const DELETE: usize = 3;
@@ -310,7 +280,7 @@ impl<A: Area> Clone for Job<A> {
 impl<A: Area> fmt::Debug for Job<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Job")
-            .field("operation", &A::PATH)
+            .field("path", &A::FAMILY.add.path)
             .field("enrollment_key", &self.enrollment_key)
             .field("ids", &self.ids.len())
             .field("concurrency", &self.concurrency)
@@ -346,7 +316,9 @@ impl<A: Area> Job<A> {
         let mut first: HashMap<&str, usize> = HashMap::with_capacity(self.ids.len());
         let mut valid = Vec::new();
         for (index, id) in self.ids.iter().enumerate() {
-            let outcome = if let Err(error) = validate::id(A::IDS_FIELD, index, id, A::HEX_LEN) {
+            let outcome = if let Err(error) =
+                validate::id(A::FAMILY.ids_field, index, id, A::FAMILY.hex_len)
+            {
                 Some(Outcome::Invalid {
                     rule: error.to_string(),
                 })
@@ -390,17 +362,11 @@ impl<A: Area> Job<A> {
         }
     }
 
-    async fn list(&self) -> Result<Vec<Listed>, Error> {
-        let listed: Listing = self
-            .client
-            .shared()
-            .call(&operation::<A>(LIST), A::PATH, None)
-            .await?;
-        Ok(listed
-            .enrollments
-            .into_iter()
-            .filter(|e| e.enrollment_key == self.enrollment_key)
-            .collect())
+    /// The key's enrollments.
+    async fn list(&self) -> Result<Vec<ListedEnrollment>, Error> {
+        let mut listed = lifecycle::list(&self.client, A::FAMILY).await?;
+        listed.retain(|e| e.enrollment_key() == self.enrollment_key);
+        Ok(listed)
     }
 }
 
@@ -412,54 +378,19 @@ struct Input<A: Area> {
     events: Vec<A::Event>,
 }
 
-/// A listing, decoded leniently: only what a bulk job needs.
-#[derive(Deserialize)]
-struct Listing {
-    #[serde(default)]
-    enrollments: Vec<Listed>,
-}
-
-#[derive(Deserialize, Clone)]
-struct Listed {
-    enrollment_id: String,
-    enrollment_key: String,
-    #[serde(default, alias = "business_ids")]
-    prospect_ids: Vec<String>,
-    #[serde(default)]
-    event_types: Vec<String>,
-}
-
-impl Listed {
-    /// Whether it watches exactly these event types (as a set).
-    fn watches(&self, wanted: &HashSet<String>) -> bool {
-        let listed: HashSet<&str> = self.event_types.iter().map(String::as_str).collect();
-        listed.len() == wanted.len() && listed.iter().all(|e| wanted.contains(*e))
-    }
+/// Whether `enrollment` watches exactly these event types (as a set).
+fn watches(enrollment: &ListedEnrollment, wanted: &HashSet<String>) -> bool {
+    let listed: HashSet<String> = enrollment
+        .event_types()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    listed == *wanted
 }
 
 /// The wire names of `events`, as a set.
 fn wire_set<E: fmt::Display>(events: &[E]) -> HashSet<String> {
     events.iter().map(ToString::to_string).collect()
-}
-
-impl Decoded for Listing {
-    fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
-        let mut listing: Self = serde_json::from_slice(body)?;
-        // What the report keeps of the listing is an enrollment id per id.
-        for enrollment in &mut listing.enrollments {
-            enrollment.enrollment_id = scrub.text(&enrollment.enrollment_id);
-        }
-        Ok(listing)
-    }
-}
-
-/// A delete's answer carries nothing the job needs.
-struct Ack;
-
-impl Decoded for Ack {
-    fn decode(_: &[u8], _: Scrub<'_>) -> serde_json::Result<Self> {
-        Ok(Self)
-    }
 }
 
 /// An add, update or delete body, serialized straight from the validated lists.
@@ -523,28 +454,44 @@ impl<A: Area> Job<A> {
             Step::Delete { enrollment_id } => (DELETE, Some(enrollment_id.clone()), Vec::new()),
         };
         Box::pin(async move {
-            let operation = operation::<A>(which);
+            let family = A::FAMILY;
             let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
             let body = Body {
                 enrollment_id: enrollment_id.as_deref(),
                 enrollment_key: (which != DELETE).then_some(key.as_str()),
-                ids_field: A::IDS_FIELD,
+                ids_field: family.ids_field,
                 ids: &refs,
                 events: &events,
             };
             let result = match (which, enrollment_id.clone()) {
                 (DELETE, Some(enrollment_id)) => {
-                    match client.execute::<Ack>(&operation, &body).await {
-                        Ok(Ack) => Ok(enrollment_id),
-                        // Already gone: what the job wanted.
-                        Err(error) if error.kind() == ErrorKind::NotFound => Ok(enrollment_id),
+                    let body = serde_json::to_vec(&body).map(Bytes::from).map_err(|e| {
+                        Error::invalid_request("body", e).with_operation(family.delete.id)
+                    });
+                    match body {
+                        // Removed, or already gone: what the job wanted either way.
+                        Ok(body) => lifecycle::delete(
+                            &client,
+                            &family.delete,
+                            family.delete.path,
+                            Some(body),
+                        )
+                        .await
+                        .map(|_| enrollment_id),
                         Err(error) => Err(error),
                     }
                 }
-                _ => client
-                    .execute::<Enrollment>(&operation, &body)
+                (UPDATE, _) => client
+                    .execute::<Enrollment>(&family.update, &body)
                     .await
                     .map(|enrollment| enrollment.enrollment_id().to_string()),
+                _ => {
+                    // The client's reconciled add: an unknown outcome is checked, not repeated.
+                    let wanted = Wanted::new(&key, &refs, &events);
+                    lifecycle::add(&client, family, &body, Some(wanted))
+                        .await
+                        .map(|enrollment| enrollment.enrollment_id().to_string())
+                }
             };
             (index, result)
         })
@@ -694,9 +641,9 @@ impl<A: Area> EnrollAll<A> {
         let wanted = wire_set(&events);
         let mut enrolled: HashMap<&str, &str> = HashMap::new();
         for enrollment in &listed {
-            if enrollment.watches(&wanted) {
-                for id in &enrollment.prospect_ids {
-                    enrolled.entry(id).or_insert(&enrollment.enrollment_id);
+            if watches(enrollment, &wanted) {
+                for id in enrollment.ids() {
+                    enrolled.entry(id).or_insert(enrollment.enrollment_id());
                 }
             }
         }
@@ -839,12 +786,12 @@ impl<A: Area> SyncEnrollments<A> {
         let mut kept: Vec<Kept> = Vec::with_capacity(listed.len());
         for (k, enrollment) in listed.iter().enumerate() {
             let mut plan = Kept {
-                enrollment_id: enrollment.enrollment_id.clone(),
+                enrollment_id: enrollment.enrollment_id().to_string(),
                 ids: Vec::new(),
                 removed: Vec::new(),
-                events_change: !enrollment.watches(&wanted),
+                events_change: !watches(enrollment, &wanted),
             };
-            for id in &enrollment.prospect_ids {
+            for id in enrollment.ids() {
                 if desired.contains_key(id.as_str()) && !placed.contains_key(id) {
                     placed.insert(id.clone(), k);
                     plan.ids.push(id.clone());
@@ -950,9 +897,9 @@ impl<A: Area> SyncEnrollments<A> {
         // Deletes only once every add and update is done.
         let mut early = futures;
         let late = early.split_off(first_delete);
-        for (batch, offset) in [(early, 0), (late, first_delete)] {
+        for batch in [early, late] {
+            // Each step's future carries its index among all the steps.
             job.run(batch, |index, result| {
-                let index = index + offset;
                 let step = &steps[index];
                 match step {
                     Step::Add { .. } => requests.add += 1,
