@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::client::Client;
@@ -22,6 +22,7 @@ use crate::enrollment::ListedEnrollment;
 use crate::error::Error;
 use crate::events::{resolve, BusinessEvent, EventKind, IntoEvent, ProspectEvent};
 use crate::lifecycle::{self, Family, Wanted};
+use crate::request::EnrollmentBody;
 use crate::validate::{self, MAX_IDS};
 
 /// Requests a bulk job keeps in flight unless told otherwise.
@@ -393,30 +394,6 @@ fn wire_set<E: fmt::Display>(events: &[E]) -> HashSet<String> {
     events.iter().map(ToString::to_string).collect()
 }
 
-/// An add, update or delete body, serialized straight from the validated lists.
-struct Body<'a, E> {
-    enrollment_id: Option<&'a str>,
-    enrollment_key: Option<&'a str>,
-    ids_field: &'static str,
-    ids: &'a [&'a str],
-    events: &'a [E],
-}
-
-impl<E: Serialize> Serialize for Body<'_, E> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(id) = self.enrollment_id {
-            map.serialize_entry("enrollment_id", id)?;
-        }
-        if let Some(key) = self.enrollment_key {
-            map.serialize_entry("enrollment_key", key)?;
-            map.serialize_entry(self.ids_field, self.ids)?;
-            map.serialize_entry("event_types", self.events)?;
-        }
-        map.end()
-    }
-}
-
 /// One request of a job.
 enum Step {
     Add {
@@ -456,7 +433,7 @@ impl<A: Area> Job<A> {
         Box::pin(async move {
             let family = A::FAMILY;
             let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-            let body = Body {
+            let body = EnrollmentBody {
                 enrollment_id: enrollment_id.as_deref(),
                 enrollment_key: (which != DELETE).then_some(key.as_str()),
                 ids_field: family.ids_field,

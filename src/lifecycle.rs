@@ -165,32 +165,36 @@ pub(crate) fn is_gone(error: &Error) -> bool {
     error.kind() == ErrorKind::NotFound && !route_miss()
 }
 
-/// What an add asks for, to recognise it in a list.
-#[derive(Debug, Clone)]
-pub(crate) struct Wanted {
-    key: String,
-    ids: BTreeSet<String>,
-    events: BTreeSet<String>,
+/// What an add asks for, to recognise it in a list. Borrowed, and compared only when a list
+/// is taken: every add carries one, few are ever reconciled.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Wanted<'a, E> {
+    key: &'a str,
+    ids: &'a [&'a str],
+    events: &'a [E],
 }
 
-impl Wanted {
-    pub(crate) fn new<E: ToString>(key: &str, ids: &[&str], events: &[E]) -> Self {
-        Self {
-            key: key.to_string(),
-            ids: ids.iter().map(|id| id.to_string()).collect(),
-            events: events.iter().map(ToString::to_string).collect(),
-        }
+impl<'a, E: ToString> Wanted<'a, E> {
+    pub(crate) fn new(key: &'a str, ids: &'a [&'a str], events: &'a [E]) -> Self {
+        Self { key, ids, events }
     }
 
     fn matches(&self, listed: &ListedEnrollment) -> bool {
+        let wanted_ids: BTreeSet<&str> = self.ids.iter().copied().collect();
+        let wanted_events: BTreeSet<String> = self.events.iter().map(ToString::to_string).collect();
         listed.enrollment_key() == self.key
-            && listed.ids().iter().cloned().collect::<BTreeSet<_>>() == self.ids
+            && listed
+                .ids()
+                .iter()
+                .map(String::as_str)
+                .collect::<BTreeSet<_>>()
+                == wanted_ids
             && listed
                 .event_types()
                 .iter()
                 .map(ToString::to_string)
                 .collect::<BTreeSet<_>>()
-                == self.events
+                == wanted_events
     }
 }
 
@@ -206,7 +210,7 @@ pub(crate) async fn add(
     client: &Client,
     family: &Family,
     body: &impl Serialize,
-    wanted: Option<Wanted>,
+    wanted: Option<Wanted<'_, impl ToString + Sync>>,
 ) -> Result<Enrollment, Error> {
     let body = json_body(&family.add, body)?;
     let shared = client.shared();

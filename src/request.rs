@@ -53,6 +53,35 @@ impl<E: EventKind> Lists<E> {
     }
 }
 
+/// An enrollment request body, serialized straight from lists already checked: the JSON of the
+/// generated request type (`body()` of each builder; a test checks they agree), without
+/// building it, which would check every id a second time (typify's regular expression) and
+/// copy every string. For adds (`enrollment_id: None`), updates, and deletes (only
+/// `enrollment_id`).
+pub(crate) struct EnrollmentBody<'a, E> {
+    pub(crate) enrollment_id: Option<&'a str>,
+    pub(crate) enrollment_key: Option<&'a str>,
+    pub(crate) ids_field: &'static str,
+    pub(crate) ids: &'a [&'a str],
+    pub(crate) events: &'a [E],
+}
+
+impl<E: serde::Serialize> serde::Serialize for EnrollmentBody<'_, E> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(id) = self.enrollment_id {
+            map.serialize_entry("enrollment_id", id)?;
+        }
+        if let Some(key) = self.enrollment_key {
+            map.serialize_entry("enrollment_key", key)?;
+            map.serialize_entry(self.ids_field, self.ids)?;
+            map.serialize_entry("event_types", self.events)?;
+        }
+        map.end()
+    }
+}
+
 /// Turns the generated types' conversion error (unreachable once `validate` passed, since both
 /// check the same schema rule) into ours.
 pub(crate) fn conversion<T, E: std::fmt::Display>(

@@ -247,3 +247,64 @@ async fn builders_are_cheap_clones_that_can_be_sent_twice() {
     );
     assert_eq!(server.enrollment_count(), 2);
 }
+
+/// `send()` serializes the checked lists directly, without building the generated type; what
+/// reaches the server must be exactly what `body()` shows, for every enrollment builder.
+#[tokio::test]
+async fn what_send_sends_is_exactly_what_body_shows() {
+    let server = server_with_documented_enrollments().await;
+    let client = client_for(&server);
+    let prospects = [
+        prospect_id(3),
+        prospect_id(1),
+        prospect_id(3),
+        prospect_id(2),
+    ];
+    let businesses = [business_id(7), business_id(7), business_id(8)];
+    let events = [
+        "prospect_changed_company",
+        "prospect_changed_role",
+        "prospect_changed_company",
+    ];
+    let business_events = [
+        explorium::BusinessEvent::NewOffice,
+        explorium::BusinessEvent::NewFundingRound,
+    ];
+
+    let add = client
+        .prospects()
+        .enroll("tech_executives_monitor")
+        .prospect_ids(&prospects)
+        .event_types(events);
+    let update = client
+        .prospects()
+        .update_enrollment("en_8d52c3f1", "tech_executives_monitor")
+        .prospect_ids(&prospects)
+        .event_types(events);
+    let business_add = client
+        .businesses()
+        .enroll("my_b2b_saas_monitor")
+        .business_ids(&businesses)
+        .event_types(business_events);
+    let business_update = client
+        .businesses()
+        .update_enrollment("en_7b429a01", "my_b2b_saas_monitor")
+        .business_ids(&businesses)
+        .event_types(business_events);
+    let shown = [
+        serde_json::to_value(add.body().unwrap()).unwrap(),
+        serde_json::to_value(update.body().unwrap()).unwrap(),
+        serde_json::to_value(business_add.body().unwrap()).unwrap(),
+        serde_json::to_value(business_update.body().unwrap()).unwrap(),
+    ];
+    add.send().await.unwrap();
+    update.send().await.unwrap();
+    business_add.send().await.unwrap();
+    business_update.send().await.unwrap();
+    let sent: Vec<serde_json::Value> = server
+        .journal()
+        .into_iter()
+        .map(|r| r.body.unwrap())
+        .collect();
+    assert_eq!(sent, shown);
+}
