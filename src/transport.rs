@@ -119,7 +119,11 @@ impl Shared {
 
     /// `path` under the base URL.
     pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base_url, path)
+        // Every call's path: two copies, no formatting machinery.
+        let mut url = String::with_capacity(self.base_url.len() + path.len());
+        url.push_str(&self.base_url);
+        url.push_str(path);
+        url
     }
 
     /// A call whose attempts the caller writes (one request each, usually [`Shared::attempt`]),
