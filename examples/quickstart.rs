@@ -42,8 +42,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         client
     } else {
         let server = LocalServer::start().await?;
-        // The upstream documents have no add-businesses operation: start with the
-        // documentation's example business enrollment in place.
+        // The documentation's example business enrollment, in place for the update below
+        // (against the real service, name one of yours with EXPLORIUM_BUSINESS_ENROLLMENT_ID).
         server.insert_enrollment(
             "/v1/businesses/events/enrollments",
             &business_id,
