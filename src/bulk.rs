@@ -309,33 +309,41 @@ impl<A: Area> Job<A> {
     }
 
     /// Checks everything before anything is sent: the key, the event types, every id.
-    fn plan(&self) -> Result<Input<A>, Error> {
+    /// Checks everything before anything is sent: the key, the event types, every id. The ids
+    /// move into the outcomes.
+    fn plan(&mut self) -> Result<Input<A>, Error> {
         validate::enrollment_key(&self.enrollment_key)?;
         let events = resolve(&self.events)?;
         validate::not_empty("event_types", &events)?;
-        let mut outcomes = Vec::with_capacity(self.ids.len());
-        let mut first: HashMap<&str, usize> = HashMap::with_capacity(self.ids.len());
-        let mut valid = Vec::new();
-        for (index, id) in self.ids.iter().enumerate() {
-            let outcome = if let Err(error) =
-                validate::id(A::FAMILY.ids_field, index, id, A::FAMILY.hex_len)
-            {
-                Some(Outcome::Invalid {
+        let ids = std::mem::take(&mut self.ids);
+        let mut outcomes: Vec<IdOutcome> = Vec::with_capacity(ids.len());
+        for (index, id) in ids.into_iter().enumerate() {
+            let outcome = match validate::id(A::FAMILY.ids_field, index, &id, A::FAMILY.hex_len) {
+                Err(error) => Outcome::Invalid {
                     rule: error.to_string(),
-                })
-            } else if let Some(&first_index) = first.get(id.as_str()) {
-                Some(Outcome::Duplicate { first_index })
-            } else {
-                first.insert(id, index);
-                valid.push(index);
-                None
+                },
+                Ok(()) => Outcome::NotAttempted,
             };
-            outcomes.push(IdOutcome {
-                index,
-                id: id.clone(),
-                outcome: outcome.unwrap_or(Outcome::NotAttempted),
-            });
+            outcomes.push(IdOutcome { index, id, outcome });
         }
+        // Duplicates by sorting, not hashing: ids are long and many, and a sort of indexes
+        // costs less than hashing each of them.
+        let mut order: Vec<usize> = (0..outcomes.len())
+            .filter(|&i| matches!(outcomes[i].outcome, Outcome::NotAttempted))
+            .collect();
+        order.sort_unstable_by(|&a, &b| outcomes[a].id.cmp(&outcomes[b].id).then(a.cmp(&b)));
+        let mut first_index = usize::MAX;
+        for k in 0..order.len() {
+            let i = order[k];
+            if k > 0 && outcomes[order[k - 1]].id == outcomes[i].id {
+                outcomes[i].outcome = Outcome::Duplicate { first_index };
+            } else {
+                first_index = i;
+            }
+        }
+        let valid = (0..outcomes.len())
+            .filter(|&i| matches!(outcomes[i].outcome, Outcome::NotAttempted))
+            .collect();
         Ok(Input {
             outcomes,
             valid,
@@ -417,14 +425,18 @@ impl<A: Area> Job<A> {
         &self,
         index: usize,
         step: &Step,
-        ids_of: &[String],
+        outcomes: &[IdOutcome],
         events: &[A::Event],
     ) -> StepFuture {
         let client = self.client.clone();
         let key = self.enrollment_key.clone();
         let events = events.to_vec();
         let (which, enrollment_id, ids): (usize, Option<String>, Vec<String>) = match step {
-            Step::Add { ids } => (ADD, None, ids.iter().map(|&i| ids_of[i].clone()).collect()),
+            Step::Add { ids } => (
+                ADD,
+                None,
+                ids.iter().map(|&i| outcomes[i].id.clone()).collect(),
+            ),
             Step::Update { enrollment_id, ids } => {
                 (UPDATE, Some(enrollment_id.clone()), ids.clone())
             }
@@ -585,7 +597,7 @@ impl<A: Area> EnrollAll<A> {
     /// Runs the job. Never fails as a whole: an invalid key or event type, or a listing that
     /// fails, is every id's [`Outcome::Failed`], with nothing added.
     pub async fn send(self) -> BulkReport {
-        let job = self.job;
+        let mut job = self.job;
         let input = match job.plan() {
             Ok(input) => input,
             Err(error) => return job.failed_whole(error),
@@ -626,7 +638,13 @@ impl<A: Area> EnrollAll<A> {
         }
         let mut to_add = Vec::new();
         for &i in &valid {
-            match enrolled.get(outcomes[i].id.as_str()) {
+            // Most jobs start from nothing: no look-up then.
+            let found = if enrolled.is_empty() {
+                None
+            } else {
+                enrolled.get(outcomes[i].id.as_str())
+            };
+            match found {
                 Some(enrollment_id) => {
                     outcomes[i].outcome = Outcome::Unchanged {
                         enrollment_id: (*enrollment_id).to_string(),
@@ -636,7 +654,6 @@ impl<A: Area> EnrollAll<A> {
             }
         }
         let chunks: Vec<Vec<usize>> = to_add.chunks(MAX_IDS).map(<[usize]>::to_vec).collect();
-        let ids_of: Vec<String> = outcomes.iter().map(|o| o.id.clone()).collect();
         let steps: Vec<Step> = chunks
             .iter()
             .map(|ids| Step::Add { ids: ids.clone() })
@@ -644,7 +661,7 @@ impl<A: Area> EnrollAll<A> {
         let futures = steps
             .iter()
             .enumerate()
-            .map(|(index, step)| job.step_future(index, step, &ids_of, &events))
+            .map(|(index, step)| job.step_future(index, step, &outcomes, &events))
             .collect();
         let mut progress = Progress {
             done_ids: valid.len() - to_add.len(),
@@ -723,7 +740,7 @@ impl<A: Area> SyncEnrollments<A> {
     /// Runs the job. Never fails as a whole: an invalid key or event type, or a listing that
     /// fails, is every id's [`Outcome::Failed`], with nothing changed.
     pub async fn send(self) -> BulkReport {
-        let job = self.job;
+        let mut job = self.job;
         let input = match job.plan() {
             Ok(input) => input,
             Err(error) => return job.failed_whole(error),
@@ -842,7 +859,7 @@ impl<A: Area> SyncEnrollments<A> {
         let futures: Vec<StepFuture> = steps
             .iter()
             .enumerate()
-            .map(|(index, step)| job.step_future(index, step, &ids_of, &events))
+            .map(|(index, step)| job.step_future(index, step, &outcomes, &events))
             .collect();
         let unchanged = valid.len() - step_ids.iter().map(Vec::len).sum::<usize>();
         let mut progress = Progress {
