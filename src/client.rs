@@ -465,7 +465,7 @@ fn checked_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Erro
 
 /// `url` fit to quote in an error or `Debug`: credentials, query and fragment (where a key
 /// may hide) masked; nothing of it if it does not parse.
-fn redacted(url: &str) -> String {
+pub(crate) fn redacted(url: &str) -> String {
     let Ok(mut parsed) = Url::parse(url) else {
         return "(not a valid URL)".into();
     };

@@ -80,6 +80,9 @@ struct Inner {
     body_excerpt: Option<String>,
     /// Whether repeating the call cannot create a second enrollment.
     safe_to_repeat: bool,
+    /// An add whose outcome is still unknown when the call ended: repeating it could enroll
+    /// twice, whatever the kind of the last error.
+    outcome_unknown: bool,
     /// Attempts made, the first included; 0 when nothing was sent.
     attempts: u32,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
@@ -99,6 +102,7 @@ impl Error {
                 details: Vec::new(),
                 body_excerpt: None,
                 safe_to_repeat: false,
+                outcome_unknown: false,
                 attempts: 0,
                 source: None,
             }),
@@ -144,6 +148,13 @@ impl Error {
 
     pub(crate) fn with_body_excerpt(mut self, excerpt: Option<String>) -> Self {
         self.inner.body_excerpt = excerpt;
+        self
+    }
+
+    /// The call was an add whose outcome is still unknown: never retryable.
+    pub(crate) fn with_outcome_unknown(mut self) -> Self {
+        self.inner.safe_to_repeat = false;
+        self.inner.outcome_unknown = true;
         self
     }
 
@@ -226,11 +237,12 @@ impl Error {
     /// 5xx may come after the server created the enrollment: only failures to connect at all
     /// count as retryable. Never true for other 4xx, nor for invalid requests or responses.
     pub fn is_retryable(&self) -> bool {
-        crate::retry::is_retryable(
-            self.inner.kind,
-            self.inner.status,
-            self.inner.safe_to_repeat,
-        )
+        !self.inner.outcome_unknown
+            && crate::retry::is_retryable(
+                self.inner.kind,
+                self.inner.status,
+                self.inner.safe_to_repeat,
+            )
     }
 
     /// How many attempts the call made, the first included: more than one when it was

@@ -102,8 +102,8 @@ impl crate::transport::Decoded for Fetched {
                 let event_time = served_time(&event.event_time).ok_or_else(|| {
                     serde::de::Error::custom(format!(
                         "event_time {} of event {} is not an ISO 8601 date-time",
-                        quoted(&event.event_time),
-                        quoted(&event.event_id)
+                        quoted(&scrub.text(&event.event_time)),
+                        quoted(&scrub.text(&event.event_id))
                     ))
                 })?;
                 let mut data = event.data;
@@ -206,7 +206,26 @@ impl IntoTimestamp for &String {
 
 impl IntoTimestamp for std::time::SystemTime {
     fn into_timestamp(self) -> Result<DateTime<Utc>, String> {
-        Ok(self.into())
+        // chrono's own conversion panics past its range; this one says so instead.
+        let out_of_range = || "a time outside the range of dates".to_string();
+        match self.duration_since(std::time::UNIX_EPOCH) {
+            Ok(after) => i64::try_from(after.as_secs())
+                .ok()
+                .and_then(|secs| DateTime::from_timestamp(secs, after.subsec_nanos()))
+                .ok_or_else(out_of_range),
+            Err(before) => {
+                let before = before.duration();
+                i64::try_from(before.as_secs())
+                    .ok()
+                    .and_then(|secs| DateTime::from_timestamp(-secs, 0))
+                    .and_then(|t| {
+                        t.checked_sub_signed(chrono::TimeDelta::nanoseconds(i64::from(
+                            before.subsec_nanos(),
+                        )))
+                    })
+                    .ok_or_else(out_of_range)
+            }
+        }
     }
 }
 

@@ -289,13 +289,15 @@ pub(crate) async fn add(
         )
         .await;
     match result {
-        // The engine ended the call before sending anything more: it still may exist.
-        Err(error)
-            if unknown.load(Ordering::Acquire)
-                && error.kind() == ErrorKind::RateLimited
-                && error.status().is_none() =>
-        {
-            Err(error.reworded(|said| format!("{said}; {ENROLLMENT_CONSEQUENCE}")))
+        // Still unknown when the call ended (the last list failed, or the engine stopped
+        // before sending more): it may exist, and repeating the call could enroll twice.
+        Err(error) if unknown.load(Ordering::Acquire) => {
+            let error = if error.to_string().contains(ENROLLMENT_CONSEQUENCE) {
+                error
+            } else {
+                error.reworded(|said| format!("{said}; {ENROLLMENT_CONSEQUENCE}"))
+            };
+            Err(error.with_outcome_unknown())
         }
         other => other,
     }

@@ -19,11 +19,16 @@ use reqwest::StatusCode;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-/// How long a waiter trusts that an answer to the request sent after a reset is coming before
-/// it tries itself (the answer may never come: a timeout, a dropped connection).
+/// How often a waiter looks again while the request sent after a reset is out; that
+/// request's permit wakes every waiter when it is answered or dropped, whichever comes first.
 const PROBE_PATIENCE: Duration = Duration::from_secs(1);
-/// Longest wait for a reset the client believes a server: a window is a minute long.
-const LONGEST_RESET: Duration = Duration::from_secs(86_400);
+/// Longest wait for a reset the client takes from `X-RateLimit-Reset`: the documented window
+/// is a minute long, so a later reset (a skewed clock, a broken header) is not believed past
+/// two; a probe then asks again.
+const LONGEST_RESET: Duration = Duration::from_secs(120);
+/// Longest wait a 429's `Retry-After` imposes on the other calls (the call itself obeys its
+/// policy's `max_retry_after`).
+const LONGEST_REFUSAL: Duration = Duration::from_secs(86_400);
 
 /// Shared by all clones of a client.
 #[derive(Debug)]
@@ -98,7 +103,7 @@ impl Permit<'_> {
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             window.remaining = Some(0);
-            let asked = now + wait.unwrap_or(Duration::ZERO).min(LONGEST_RESET);
+            let asked = now + wait.unwrap_or(Duration::ZERO).min(LONGEST_REFUSAL);
             window.reset_at = Some(window.reset_at.map_or(asked, |r| r.max(asked)));
         }
     }

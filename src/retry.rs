@@ -340,6 +340,13 @@ impl Engine {
                 Err(wait) => return Ended::RateLimited { wait, attempts },
             };
             let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                // The wait for the rate limit took what was left: nothing is sent.
+                return Ended::RateLimited {
+                    wait: Duration::ZERO,
+                    attempts,
+                };
+            }
             attempts += 1;
             let output = attempt(self.attempt_timeout.min(left), permit).await;
             let (wait, reason, timeout) = match judge(&output) {

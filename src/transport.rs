@@ -34,6 +34,15 @@ pub(crate) struct Operation {
 }
 
 impl Operation {
+    /// What an ambiguous failure means: for an add, that the enrollment may exist.
+    fn consequence(&self) -> &'static str {
+        if self.method == Method::POST && self.path.ends_with("/enrollments") {
+            ENROLLMENT_CONSEQUENCE
+        } else {
+            SENT_CONSEQUENCE
+        }
+    }
+
     pub(crate) const fn new(
         id: &'static str,
         method: Method,
@@ -77,6 +86,9 @@ pub(crate) trait Decoded: Sized {
 
 const X_CORRELATION_ID: HeaderName = HeaderName::from_static("x-correlation-id");
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What an ambiguous failure of a call that is not idempotent means, for other calls than adds.
+const SENT_CONSEQUENCE: &str = "the request was sent, so it may or may not have been processed";
 
 pub(crate) const ENROLLMENT_CONSEQUENCE: &str =
     "the request was sent, so the enrollment may or may not exist: list the enrollments before adding again";
@@ -365,8 +377,10 @@ impl Shared {
                 self.max_response_bytes
             );
         }
-        if kind == ErrorKind::Server && !operation.idempotent() {
-            what = format!("{what}; {ENROLLMENT_CONSEQUENCE}");
+        // What would be repeated if the call were idempotent, and is not because it is not
+        // (5xx, 408): it may have been processed.
+        if !operation.idempotent() && retry::is_retryable(kind, Some(status), true) {
+            what = format!("{what}; {}", operation.consequence());
         }
         let message = match server_message {
             Some(said) => format!("{what}: {said}"),
@@ -442,8 +456,24 @@ impl Shared {
                 span.record("attempts", attempts);
                 output
             }
-            // The generated client's error type has no room for ours: the server says it.
-            Ended::RateLimited { .. } => self.http.execute(fresh()).instrument(span).await,
+            // Nothing is sent: the generated client gets the 429 the server would have given,
+            // made here and marked as such, with the wait in `Retry-After`.
+            Ended::RateLimited { wait, attempts } => {
+                span.record("attempts", attempts);
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let mut refused = http::Response::new(
+                    r#"{"detail": "not sent: the rate limit window is spent past this call's deadline"}"#,
+                );
+                *refused.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                let headers = refused.headers_mut();
+                headers.insert(reqwest::header::RETRY_AFTER, HeaderValue::from(seconds));
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                headers.insert(
+                    HeaderName::from_static("x-explorium-client"),
+                    HeaderValue::from_static("not-sent"),
+                );
+                Ok(reqwest::Response::from(refused))
+            }
         }
     }
 }
@@ -580,7 +610,7 @@ fn transport_error(error: reqwest::Error, operation: &Operation) -> Error {
     }
     if !safe {
         message.push_str("; ");
-        message.push_str(ENROLLMENT_CONSEQUENCE);
+        message.push_str(operation.consequence());
     }
     Error::new(kind, message)
         .with_safe_to_repeat(safe)

@@ -136,10 +136,11 @@ pub(crate) fn partner_id(id: &str) -> Result<(), Error> {
 /// `webhook_url`: an absolute `https` URL, or `http` on a loopback host (a receiver under
 /// test); with a host, and no user name or password.
 pub(crate) fn webhook_url(url: &str) -> Result<(), Error> {
+    // Quoted with any credentials, query and fragment masked: they may be secrets.
     let refuse = |rule: &str| {
         Err(Error::invalid_request(
             "webhook_url",
-            format!("{} {rule}", quoted(url)),
+            format!("{} {rule}", quoted(&crate::client::redacted(url))),
         ))
     };
     let parsed = match reqwest::Url::parse(url) {

@@ -701,3 +701,39 @@ async fn a_registered_webhooks_secret_verifies_what_the_server_delivers() {
         Deleted::AlreadyGone
     );
 }
+
+#[tokio::test]
+async fn a_time_beyond_the_calendar_and_a_url_with_credentials_are_refused_without_panic_or_leak() {
+    let server = LocalServer::start().await.unwrap();
+    let client = client_for(&server);
+    let far = std::time::UNIX_EPOCH + std::time::Duration::from_secs(10u64.pow(15));
+    let error = client
+        .prospects()
+        .events()
+        .prospect_ids([PROSPECT_ID])
+        .event_types([explorium::ProspectEvent::ProspectChangedRole])
+        .since(far)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.kind(),
+        explorium::ErrorKind::InvalidRequest,
+        "{error}"
+    );
+
+    let error = client
+        .webhooks()
+        .register(
+            "partner-1",
+            "https://user:hunter2-secret@example.com/events?token=abc",
+        )
+        .await
+        .unwrap_err();
+    let said = format!("{error} {error:?}");
+    assert!(
+        !said.contains("hunter2") && !said.contains("token=abc"),
+        "{said}"
+    );
+    assert!(server.journal().is_empty());
+}

@@ -225,3 +225,35 @@ async fn an_identical_enrollment_that_already_exists_is_returned_after_an_unknow
     assert_eq!(server.enrollment_count(), 1);
     assert_eq!(operations(&server), [ADD, ADD, LIST]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_list_that_is_still_failing_when_attempts_run_out_leaves_an_error_that_is_not_retryable()
+{
+    for list_fault in [Fault::status(503), Fault::status(429).retry_after(1)] {
+        let server = LocalServer::start().await.unwrap();
+        let client = builder_for(&server).build().unwrap();
+        server.inject(Fault::status(502).on(ADD));
+        server.inject(list_fault.on(LIST).times(5));
+        let error = enroll(&client).await.unwrap_err();
+        assert_eq!(operations(&server), [ADD, LIST, LIST]);
+        // A list error would be retryable on its own; here the add may have been processed.
+        assert!(!error.is_retryable(), "{error:?}");
+        assert!(
+            error.to_string().contains("may or may not exist"),
+            "{error}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_408_on_an_add_says_the_enrollment_may_exist() {
+    let server = LocalServer::start().await.unwrap();
+    let client = client_for(&server);
+    server.inject(Fault::status(408));
+    let error = enroll_unreconciled(&client).await.unwrap_err();
+    assert!(!error.is_retryable());
+    assert!(
+        error.to_string().contains("may or may not exist"),
+        "{error}"
+    );
+}

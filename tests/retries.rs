@@ -460,3 +460,29 @@ async fn retry_after_as_an_http_date_and_in_milliseconds_is_obeyed() {
         assert_eq!(responder.requests(), 2);
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_generated_client_gets_a_429_made_here_when_the_window_is_spent_past_its_deadline() {
+    let server = LocalServer::builder()
+        .rate_limit(1, Duration::from_secs(60))
+        .start()
+        .await
+        .unwrap();
+    let client = builder_for(&server)
+        .deadline(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    update(&client).await.ok();
+    let before = server.journal().len();
+    let body: explorium::generated::types::ProspectsEnrollmentsUpdateRequest =
+        serde_json::from_value(update_prospects_example()).unwrap();
+    let error = client
+        .generated()
+        .update_prospects_enrollments()
+        .body(body)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
+    assert_eq!(server.journal().len(), before, "nothing was sent");
+}
