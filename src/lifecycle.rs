@@ -219,7 +219,7 @@ pub(crate) async fn add(
     };
     // Set while the last attempt left the outcome unknown: the next one lists first.
     let unknown = AtomicBool::new(false);
-    let (add_url, list_url) = (&shared.url(family.add.path), &shared.url(family.list.path));
+    let add_url = &shared.url(family.add.path);
     let (unknown_ref, wanted) = (&unknown, &wanted);
     let result = shared
         .run_call(
@@ -231,7 +231,14 @@ pub(crate) async fn add(
                     let mut permit = permit;
                     if unknown_ref.load(Ordering::Acquire) {
                         let listed: Listed = shared
-                            .attempt(&family.list, list_url, None, timeout, permit, &span)
+                            .attempt(
+                                &family.list,
+                                &shared.url(family.list.path),
+                                None,
+                                timeout,
+                                permit,
+                                &span,
+                            )
                             .await
                             .map_err(|error| {
                                 error.reworded(|said| {

@@ -69,20 +69,14 @@ pub(crate) fn ids(
     }
 }
 
-/// Which bytes are lowercase hex digits: a table look-up per byte, on every call's path.
-static LOWER_HEX: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = matches!(b as u8, b'0'..=b'9' | b'a'..=b'f');
-        b += 1;
-    }
-    table
-};
-
 /// One id of a list, `field[index]`: `hex_len` lowercase hex digits.
 pub(crate) fn id(field: &str, index: usize, id: &str, hex_len: usize) -> Result<(), Error> {
-    let is_hex = id.len() == hex_len && id.bytes().all(|b| LOWER_HEX[usize::from(b)]);
+    // Every byte, without an early exit: the compiler turns it into vector code, and ids
+    // are checked by the thousand in bulk jobs.
+    let is_hex = id.len() == hex_len
+        && id.bytes().fold(true, |ok, b| {
+            ok & ((b.wrapping_sub(b'0') < 10) | (b.wrapping_sub(b'a') < 6))
+        });
     if !is_hex {
         return Err(Error::invalid_request(
             format!("{field}[{index}]"),
