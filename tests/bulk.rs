@@ -479,3 +479,27 @@ async fn an_id_in_two_enrollments_is_dropped_from_the_second_without_a_removal()
     assert_eq!(removed, [prospect_id(2), prospect_id(2)]);
     assert_eq!(watched_len(&client).await, 5);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_sync_whose_updates_outlast_the_deadline_starts_no_delete() {
+    let server = LocalServer::start().await.unwrap();
+    let client = builder_for(&server).build().unwrap();
+    let role = [ProspectEvent::ProspectChangedRole];
+    assert!(sync(&client, &ids(0..40), &role).await.is_complete());
+
+    // The first enrollment loses id 19 (an update, which takes 10 s); the second loses all its
+    // ids (a delete, which waits for the update). The deadline passes during the update.
+    server.inject(Fault::stall(Duration::from_secs(10)).on("update_prospects_enrollments"));
+    let report = client
+        .prospects()
+        .sync(KEY, ids(0..19))
+        .event_types(role)
+        .deadline(Duration::from_secs(5))
+        .send()
+        .await;
+    assert_eq!((report.requests.update, report.requests.delete), (1, 0));
+    assert!(!report.is_complete());
+    let totals = report.totals();
+    assert_eq!((totals.removed, totals.removals_not_attempted), (1, 20));
+    assert_eq!(watched_len(&client).await, 39);
+}
