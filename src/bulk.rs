@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::ops::Range;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,11 +57,6 @@ impl Area for crate::businesses::Businesses {
     type Event = BusinessEvent;
     const FAMILY: &'static Family = &lifecycle::BUSINESSES;
 }
-
-/// What a step sends.
-const ADD: usize = 1;
-const UPDATE: usize = 2;
-const DELETE: usize = 3;
 
 /// What became of one input id.
 #[derive(Debug, Clone)]
@@ -133,7 +129,9 @@ pub struct IdOutcome {
     pub outcome: Outcome,
 }
 
-/// An id that [`SyncEnrollments`] stopped watching because the input no longer lists it.
+/// An id that [`SyncEnrollments`] stops watching because the input no longer lists it: one per
+/// enrollment that held it. An id the input still lists but that a second enrollment of the key
+/// also held is dropped from that second one without a `Removal`: it stays watched.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Removal {
@@ -141,8 +139,32 @@ pub struct Removal {
     pub id: String,
     /// The enrollment it was in.
     pub enrollment_id: String,
-    /// `None` if done; the error of the update or delete that failed otherwise.
-    pub error: Option<Arc<Error>>,
+    /// Whether the update or delete that removes it was done.
+    pub state: RemovalState,
+}
+
+impl Removal {
+    /// Whether the id is no longer in the enrollment.
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, RemovalState::Done)
+    }
+}
+
+/// What became of a [`Removal`]: every one a sync plans is listed, done or not.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum RemovalState {
+    /// The update or delete was done.
+    Done,
+    /// The update or delete failed; the id is still in the enrollment, and running the sync
+    /// again removes it.
+    Failed {
+        /// Why (shared by the removals of one request).
+        error: Arc<Error>,
+    },
+    /// The update or delete was not attempted (the job's deadline passed first, or its future
+    /// was dropped); the id is still in the enrollment.
+    NotAttempted,
 }
 
 /// How many requests a job sent, by operation.
@@ -180,7 +202,7 @@ impl BulkReport {
                     o.outcome,
                     Outcome::Duplicate { .. } | Outcome::Invalid { .. }
                 )
-        }) && self.removed.iter().all(|r| r.error.is_none())
+        }) && self.removed.iter().all(Removal::is_done)
     }
 
     /// The ids whose request failed or was not attempted, in input order: what to run again.
@@ -206,7 +228,13 @@ impl BulkReport {
                 Outcome::NotAttempted => totals.not_attempted += 1,
             }
         }
-        totals.removed = self.removed.iter().filter(|r| r.error.is_none()).count();
+        for removal in &self.removed {
+            match removal.state {
+                RemovalState::Done => totals.removed += 1,
+                RemovalState::Failed { .. } => totals.removals_failed += 1,
+                RemovalState::NotAttempted => totals.removals_not_attempted += 1,
+            }
+        }
         totals
     }
 }
@@ -229,8 +257,12 @@ pub struct Totals {
     pub failed: usize,
     /// [`Outcome::NotAttempted`].
     pub not_attempted: usize,
-    /// Ids a sync stopped watching.
+    /// [`BulkReport::removed`] in [`RemovalState::Done`]: ids a sync stopped watching.
     pub removed: usize,
+    /// [`BulkReport::removed`] in [`RemovalState::Failed`].
+    pub removals_failed: usize,
+    /// [`BulkReport::removed`] in [`RemovalState::NotAttempted`].
+    pub removals_not_attempted: usize,
 }
 
 /// Where a job stands, after each request it completes.
@@ -308,7 +340,6 @@ impl<A: Area> Job<A> {
         }
     }
 
-    /// Checks everything before anything is sent: the key, the event types, every id.
     /// Checks everything before anything is sent: the key, the event types, every id. The ids
     /// move into the outcomes.
     fn plan(&mut self) -> Result<Input<A>, Error> {
@@ -371,11 +402,41 @@ impl<A: Area> Job<A> {
         }
     }
 
-    /// The key's enrollments.
-    async fn list(&self) -> Result<Vec<ListedEnrollment>, Error> {
-        let mut listed = lifecycle::list(&self.client, A::FAMILY).await?;
-        listed.retain(|e| e.enrollment_key() == self.enrollment_key);
-        Ok(listed)
+    /// When the job stops starting requests: its `deadline` from now. Taken once, as the job
+    /// starts, so that the listing and every batch of steps count against the one deadline.
+    fn deadline_from_now(&self) -> Option<Instant> {
+        self.deadline.map(|d| Instant::now() + d)
+    }
+
+    /// The key's enrollments. If the listing fails, the report to return instead: every valid
+    /// id failed with its error, nothing else sent.
+    async fn list(
+        &self,
+        outcomes: &mut Vec<IdOutcome>,
+        valid: &[usize],
+    ) -> Result<Vec<ListedEnrollment>, BulkReport> {
+        match lifecycle::list(&self.client, A::FAMILY).await {
+            Ok(mut listed) => {
+                listed.retain(|e| e.enrollment_key() == self.enrollment_key);
+                Ok(listed)
+            }
+            Err(error) => {
+                let error = Arc::new(error);
+                for &i in valid {
+                    outcomes[i].outcome = Outcome::Failed {
+                        error: error.clone(),
+                    };
+                }
+                Err(BulkReport {
+                    outcomes: std::mem::take(outcomes),
+                    removed: Vec::new(),
+                    requests: Requests {
+                        list: 1,
+                        ..Requests::default()
+                    },
+                })
+            }
+        }
     }
 }
 
@@ -403,6 +464,7 @@ fn wire_set<E: fmt::Display>(events: &[E]) -> HashSet<String> {
 }
 
 /// One request of a job.
+#[derive(Clone)]
 enum Step {
     Add {
         ids: Vec<usize>,
@@ -431,29 +493,31 @@ impl<A: Area> Job<A> {
         let client = self.client.clone();
         let key = self.enrollment_key.clone();
         let events = events.to_vec();
-        let (which, enrollment_id, ids): (usize, Option<String>, Vec<String>) = match step {
-            Step::Add { ids } => (
-                ADD,
-                None,
-                ids.iter().map(|&i| outcomes[i].id.clone()).collect(),
-            ),
-            Step::Update { enrollment_id, ids } => {
-                (UPDATE, Some(enrollment_id.clone()), ids.clone())
-            }
-            Step::Delete { enrollment_id } => (DELETE, Some(enrollment_id.clone()), Vec::new()),
+        let ids: Vec<String> = match step {
+            Step::Add { ids } => ids.iter().map(|&i| outcomes[i].id.clone()).collect(),
+            Step::Update { ids, .. } => ids.clone(),
+            Step::Delete { .. } => Vec::new(),
         };
+        let step = step.clone();
         Box::pin(async move {
             let family = A::FAMILY;
             let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let (enrollment_id, enrollment_key) = match &step {
+                Step::Add { .. } => (None, Some(key.as_str())),
+                Step::Update { enrollment_id, .. } => {
+                    (Some(enrollment_id.as_str()), Some(key.as_str()))
+                }
+                Step::Delete { enrollment_id } => (Some(enrollment_id.as_str()), None),
+            };
             let body = EnrollmentBody {
-                enrollment_id: enrollment_id.as_deref(),
-                enrollment_key: (which != DELETE).then_some(key.as_str()),
+                enrollment_id,
+                enrollment_key,
                 ids_field: family.ids_field,
                 ids: &refs,
                 events: &events,
             };
-            let result = match (which, enrollment_id.clone()) {
-                (DELETE, Some(enrollment_id)) => {
+            let result = match &step {
+                Step::Delete { enrollment_id } => {
                     let body = serde_json::to_vec(&body).map(Bytes::from).map_err(|e| {
                         Error::invalid_request("body", e).with_operation(family.delete.id)
                     });
@@ -466,15 +530,15 @@ impl<A: Area> Job<A> {
                             Some(body),
                         )
                         .await
-                        .map(|_| enrollment_id),
+                        .map(|_| enrollment_id.clone()),
                         Err(error) => Err(error),
                     }
                 }
-                (UPDATE, _) => client
+                Step::Update { .. } => client
                     .execute::<Enrollment>(&family.update, &body)
                     .await
                     .map(|enrollment| enrollment.enrollment_id().to_string()),
-                _ => {
+                Step::Add { .. } => {
                     // The client's reconciled add: an unknown outcome is checked, not repeated.
                     let wanted = Wanted::new(&key, &refs, &events);
                     lifecycle::add(&client, family, &body, Some(wanted))
@@ -487,10 +551,14 @@ impl<A: Area> Job<A> {
     }
 
     /// Runs `steps` with at most `concurrency` in flight, calling `done` as each completes;
-    /// steps not started when the deadline passes are left out (their outcomes stay as they
+    /// steps not started when `deadline` passes are left out (their outcomes stay as they
     /// were).
-    async fn run(&self, steps: Vec<StepFuture>, mut done: impl FnMut(usize, StepResult)) {
-        let deadline = self.deadline.map(|d| Instant::now() + d);
+    async fn run(
+        &self,
+        deadline: Option<Instant>,
+        steps: Vec<StepFuture>,
+        mut done: impl FnMut(usize, StepResult),
+    ) {
         let mut pending = steps.into_iter();
         // Dropped with the job's future: every request still in flight is cancelled.
         let mut tasks = tokio::task::JoinSet::new();
@@ -546,9 +614,11 @@ macro_rules! job_setters {
                 self
             }
 
-            /// Starts no request after this long; the ids of requests not started are
-            /// reported as [`Outcome::NotAttempted`]. Requests in flight finish under the
-            /// client's own deadline. Default: none.
+            /// Starts no request after this long, counted from `send()` (the listing
+            /// included); the ids of requests not started are reported as
+            /// [`Outcome::NotAttempted`], and the removals of a sync not started as
+            /// [`RemovalState::NotAttempted`]. Requests in flight finish under the client's own
+            /// deadline. Default: none.
             pub fn deadline(mut self, deadline: Duration) -> Self {
                 self.job.deadline = Some(deadline);
                 self
@@ -598,6 +668,7 @@ impl<A: Area> EnrollAll<A> {
     /// fails, is every id's [`Outcome::Failed`], with nothing added.
     pub async fn send(self) -> BulkReport {
         let mut job = self.job;
+        let deadline = job.deadline_from_now();
         let input = match job.plan() {
             Ok(input) => input,
             Err(error) => return job.failed_whole(error),
@@ -607,25 +678,13 @@ impl<A: Area> EnrollAll<A> {
             valid,
             events,
         } = input;
+        let listed = match job.list(&mut outcomes, &valid).await {
+            Ok(listed) => listed,
+            Err(report) => return report,
+        };
         let mut requests = Requests {
             list: 1,
             ..Requests::default()
-        };
-        let listed = match job.list().await {
-            Ok(listed) => listed,
-            Err(error) => {
-                let error = Arc::new(error);
-                for &i in &valid {
-                    outcomes[i].outcome = Outcome::Failed {
-                        error: error.clone(),
-                    };
-                }
-                return BulkReport {
-                    outcomes,
-                    removed: Vec::new(),
-                    requests,
-                };
-            }
         };
         let wanted = wire_set(&events);
         let mut enrolled: HashMap<&str, &str> = HashMap::new();
@@ -671,7 +730,7 @@ impl<A: Area> EnrollAll<A> {
             total_requests: 1 + chunks.len(),
         };
         job.progress(&progress);
-        job.run(futures, |index, result| {
+        job.run(deadline, futures, |index, result| {
             let chunk = &chunks[index];
             requests.add += 1;
             let outcome = match result {
@@ -722,7 +781,29 @@ struct Kept {
     enrollment_id: String,
     /// Ids it keeps, then new ones it takes, in order.
     ids: Vec<String>,
+    /// Ids the input no longer lists: each a [`Removal`].
     removed: Vec<String>,
+    /// Ids the input lists but an earlier enrollment (or an earlier place in this one) holds:
+    /// dropped from this one, still watched, so no [`Removal`].
+    dropped: usize,
+    events_change: bool,
+}
+
+impl Kept {
+    /// Whether it must be updated (or deleted, if it keeps no id).
+    fn changes(&self) -> bool {
+        !self.removed.is_empty() || self.dropped > 0 || self.events_change
+    }
+}
+
+/// A step of a sync, with what its completion settles.
+struct Planned {
+    step: Step,
+    /// The input ids (indexes) whose outcome it decides.
+    ids: Vec<usize>,
+    /// Its entries in the report's `removed`.
+    removals: Range<usize>,
+    /// An update to new event types.
     events_change: bool,
 }
 
@@ -741,6 +822,7 @@ impl<A: Area> SyncEnrollments<A> {
     /// fails, is every id's [`Outcome::Failed`], with nothing changed.
     pub async fn send(self) -> BulkReport {
         let mut job = self.job;
+        let deadline = job.deadline_from_now();
         let input = match job.plan() {
             Ok(input) => input,
             Err(error) => return job.failed_whole(error),
@@ -750,25 +832,13 @@ impl<A: Area> SyncEnrollments<A> {
             valid,
             events,
         } = input;
+        let listed = match job.list(&mut outcomes, &valid).await {
+            Ok(listed) => listed,
+            Err(report) => return report,
+        };
         let mut requests = Requests {
             list: 1,
             ..Requests::default()
-        };
-        let listed = match job.list().await {
-            Ok(listed) => listed,
-            Err(error) => {
-                let error = Arc::new(error);
-                for &i in &valid {
-                    outcomes[i].outcome = Outcome::Failed {
-                        error: error.clone(),
-                    };
-                }
-                return BulkReport {
-                    outcomes,
-                    removed: Vec::new(),
-                    requests,
-                };
-            }
         };
         let wanted = wire_set(&events);
         let ids_of: Vec<String> = outcomes.iter().map(|o| o.id.clone()).collect();
@@ -776,21 +846,23 @@ impl<A: Area> SyncEnrollments<A> {
             valid.iter().map(|&i| (ids_of[i].as_str(), i)).collect();
 
         // What each listed enrollment keeps; an id listed twice stays in the first.
-        let mut placed: HashMap<String, usize> = HashMap::new();
+        let mut placed: HashSet<&str> = HashSet::new();
         let mut kept: Vec<Kept> = Vec::with_capacity(listed.len());
-        for (k, enrollment) in listed.iter().enumerate() {
+        for enrollment in &listed {
             let mut plan = Kept {
                 enrollment_id: enrollment.enrollment_id().to_string(),
                 ids: Vec::new(),
                 removed: Vec::new(),
+                dropped: 0,
                 events_change: !watches(enrollment, &wanted),
             };
             for id in enrollment.ids() {
-                if desired.contains_key(id.as_str()) && !placed.contains_key(id) {
-                    placed.insert(id.clone(), k);
+                if !desired.contains_key(id.as_str()) {
+                    plan.removed.push(id.clone());
+                } else if placed.insert(id.as_str()) {
                     plan.ids.push(id.clone());
                 } else {
-                    plan.removed.push(id.clone());
+                    plan.dropped += 1;
                 }
             }
             kept.push(plan);
@@ -800,102 +872,101 @@ impl<A: Area> SyncEnrollments<A> {
         let mut new_ids: Vec<usize> = valid
             .iter()
             .copied()
-            .filter(|&i| !placed.contains_key(&ids_of[i]))
+            .filter(|&i| !placed.contains(ids_of[i].as_str()))
             .collect();
         new_ids.reverse();
-        let mut added_to: HashMap<usize, String> = HashMap::new();
+        let mut added_to: HashSet<usize> = HashSet::new();
         for plan in &mut kept {
-            let changing = !plan.removed.is_empty() || plan.events_change;
+            let changing = plan.changes();
             while changing && !plan.ids.is_empty() && plan.ids.len() < MAX_IDS {
                 let Some(i) = new_ids.pop() else { break };
-                added_to.insert(i, plan.enrollment_id.clone());
+                added_to.insert(i);
                 plan.ids.push(ids_of[i].clone());
             }
         }
         new_ids.reverse();
 
-        // The steps, adds and updates first.
-        let mut steps: Vec<Step> = Vec::new();
-        let mut step_ids: Vec<Vec<usize>> = Vec::new();
-        let chunks: Vec<Vec<usize>> = new_ids.chunks(MAX_IDS).map(<[usize]>::to_vec).collect();
-        for chunk in &chunks {
-            steps.push(Step::Add { ids: chunk.clone() });
-            step_ids.push(chunk.clone());
-        }
+        // The steps, adds and updates first; every removal listed up front, not attempted.
+        let mut planned: Vec<Planned> = new_ids
+            .chunks(MAX_IDS)
+            .map(|chunk| Planned {
+                step: Step::Add {
+                    ids: chunk.to_vec(),
+                },
+                ids: chunk.to_vec(),
+                removals: 0..0,
+                events_change: false,
+            })
+            .collect();
         let mut deletes = Vec::new();
-        for (k, plan) in kept.iter().enumerate() {
+        let mut removed: Vec<Removal> = Vec::new();
+        for plan in kept {
             let ids_here: Vec<usize> = plan
                 .ids
                 .iter()
                 .filter_map(|id| desired.get(id.as_str()).copied())
                 .collect();
-            if plan.ids.is_empty() {
-                deletes.push(k);
-            } else if !plan.removed.is_empty()
-                || plan.events_change
-                || ids_here.len() > plan.ids.len()
-            {
-                steps.push(Step::Update {
-                    enrollment_id: plan.enrollment_id.clone(),
-                    ids: plan.ids.clone(),
-                });
-                step_ids.push(ids_here);
-            } else {
-                for &i in &ids_here {
+            if !plan.ids.is_empty() && !plan.changes() {
+                for i in ids_here {
                     outcomes[i].outcome = Outcome::Unchanged {
                         enrollment_id: plan.enrollment_id.clone(),
                     };
                 }
+                continue;
+            }
+            let first = removed.len();
+            removed.extend(plan.removed.into_iter().map(|id| Removal {
+                id,
+                enrollment_id: plan.enrollment_id.clone(),
+                state: RemovalState::NotAttempted,
+            }));
+            let removals = first..removed.len();
+            if plan.ids.is_empty() {
+                deletes.push(Planned {
+                    step: Step::Delete {
+                        enrollment_id: plan.enrollment_id,
+                    },
+                    ids: Vec::new(),
+                    removals,
+                    events_change: false,
+                });
+            } else {
+                planned.push(Planned {
+                    step: Step::Update {
+                        enrollment_id: plan.enrollment_id,
+                        ids: plan.ids,
+                    },
+                    ids: ids_here,
+                    removals,
+                    events_change: plan.events_change,
+                });
             }
         }
-        let first_delete = steps.len();
-        for &k in &deletes {
-            steps.push(Step::Delete {
-                enrollment_id: kept[k].enrollment_id.clone(),
-            });
-            step_ids.push(Vec::new());
-        }
+        let first_delete = planned.len();
+        planned.extend(deletes);
 
-        let futures: Vec<StepFuture> = steps
+        let futures: Vec<StepFuture> = planned
             .iter()
             .enumerate()
-            .map(|(index, step)| job.step_future(index, step, &outcomes, &events))
+            .map(|(index, p)| job.step_future(index, &p.step, &outcomes, &events))
             .collect();
-        let unchanged = valid.len() - step_ids.iter().map(Vec::len).sum::<usize>();
+        let unchanged = valid.len() - planned.iter().map(|p| p.ids.len()).sum::<usize>();
         let mut progress = Progress {
             done_ids: unchanged,
             total_ids: valid.len(),
             failed_ids: 0,
             done_requests: 1,
-            total_requests: 1 + steps.len(),
+            total_requests: 1 + planned.len(),
         };
         job.progress(&progress);
-        let mut removed: Vec<Removal> = Vec::new();
-        let removals_of = |step: &Step| -> Vec<(String, String)> {
-            let enrollment_id = match step {
-                Step::Update { enrollment_id, .. } | Step::Delete { enrollment_id } => {
-                    enrollment_id
-                }
-                Step::Add { .. } => return Vec::new(),
-            };
-            kept.iter()
-                .find(|plan| &plan.enrollment_id == enrollment_id)
-                .map(|plan| {
-                    plan.removed
-                        .iter()
-                        .map(|id| (id.clone(), enrollment_id.clone()))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
         // Deletes only once every add and update is done.
         let mut early = futures;
         let late = early.split_off(first_delete);
         for batch in [early, late] {
             // Each step's future carries its index among all the steps.
-            job.run(batch, |index, result| {
-                let step = &steps[index];
-                match step {
+            job.run(deadline, batch, |index, result| {
+                let p = &planned[index];
+                match p.step {
                     Step::Add { .. } => requests.add += 1,
                     Step::Update { .. } => requests.update += 1,
                     Step::Delete { .. } => requests.delete += 1,
@@ -904,32 +975,32 @@ impl<A: Area> SyncEnrollments<A> {
                     Ok(enrollment_id) => (enrollment_id, None),
                     Err(error) => (String::new(), Some(Arc::new(error))),
                 };
-                let events_changed = matches!(step, Step::Update { enrollment_id: id, .. }
-                    if kept.iter().any(|plan| &plan.enrollment_id == id && plan.events_change));
-                for &i in &step_ids[index] {
+                for &i in &p.ids {
                     let enrollment_id = enrollment_id.clone();
                     outcomes[i].outcome = match &error {
                         Some(error) => Outcome::Failed {
                             error: error.clone(),
                         },
-                        None if matches!(step, Step::Add { .. }) || added_to.contains_key(&i) => {
+                        None if matches!(p.step, Step::Add { .. }) || added_to.contains(&i) => {
                             Outcome::Added { enrollment_id }
                         }
-                        None if events_changed => Outcome::Updated { enrollment_id },
+                        None if p.events_change => Outcome::Updated { enrollment_id },
                         None => Outcome::Unchanged { enrollment_id },
                     };
                 }
-                if error.is_some() {
-                    progress.failed_ids += step_ids[index].len();
-                }
-                for (id, enrollment_id) in removals_of(step) {
-                    removed.push(Removal {
-                        id,
-                        enrollment_id,
+                let state = match &error {
+                    Some(error) => RemovalState::Failed {
                         error: error.clone(),
-                    });
+                    },
+                    None => RemovalState::Done,
+                };
+                for removal in &mut removed[p.removals.clone()] {
+                    removal.state = state.clone();
                 }
-                progress.done_ids += step_ids[index].len();
+                if error.is_some() {
+                    progress.failed_ids += p.ids.len();
+                }
+                progress.done_ids += p.ids.len();
                 progress.done_requests += 1;
                 job.progress(&progress);
             })

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use explorium::bulk::{BulkReport, Outcome};
+use explorium::bulk::{BulkReport, Outcome, RemovalState};
 use explorium::testing::{Fault, LocalServer};
 use explorium::{BusinessEvent, ProspectEvent};
 use support::*;
@@ -367,4 +367,139 @@ async fn the_businesses_side_has_the_same_two_calls() {
         .await;
     assert!(report.is_complete(), "{:?}", report.totals());
     assert_eq!(report.removed.len(), 20);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sync_out_of_time_lists_its_removals_as_not_attempted_and_is_not_complete() {
+    let server = LocalServer::start().await.unwrap();
+    let client = builder_for(&server).build().unwrap();
+    let role = [ProspectEvent::ProspectChangedRole];
+    assert!(sync(&client, &ids(0..40), &role).await.is_complete());
+
+    // Dropping 20..40 empties the second enrollment: the only work is its delete.
+    let report = client
+        .prospects()
+        .sync(KEY, ids(0..20))
+        .event_types(role)
+        .deadline(Duration::ZERO)
+        .send()
+        .await;
+    assert_eq!(report.requests.delete, 0);
+    assert_eq!(report.removed.len(), 20);
+    assert!(report
+        .removed
+        .iter()
+        .all(|r| matches!(r.state, RemovalState::NotAttempted)));
+    assert!(!report.is_complete());
+    let totals = report.totals();
+    assert_eq!((totals.removed, totals.removals_not_attempted), (0, 20));
+    assert_eq!(watched_len(&client).await, 40);
+
+    let report = sync(&client, &ids(0..20), &role).await;
+    assert!(report.is_complete());
+    assert_eq!(report.totals().removed, 20);
+    assert_eq!(watched_len(&client).await, 20);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_deadline_counts_from_the_start_of_the_job_and_a_rerun_completes() {
+    let server = LocalServer::start().await.unwrap();
+    let client = builder_for(&server).build().unwrap();
+    let input = ids(0..60);
+    // The listing takes 10 s (a 503, retried after its Retry-After); the first add takes 10 s
+    // more. With a 15 s deadline, the second and third adds are never started.
+    server.inject(Fault::status(503).retry_after(10).on(LIST));
+    server.inject(Fault::stall(Duration::from_secs(10)).on(ADD));
+    let report = client
+        .prospects()
+        .enroll_all(KEY, &input)
+        .event_types([ProspectEvent::ProspectChangedRole])
+        .concurrency(1)
+        .deadline(Duration::from_secs(15))
+        .send()
+        .await;
+    assert!(!report.is_complete());
+    assert_eq!(report.requests.add, 1);
+    let totals = report.totals();
+    assert_eq!((totals.added, totals.not_attempted), (20, 40));
+    assert!(matches!(report.outcomes[20].outcome, Outcome::NotAttempted));
+    let not_attempted: Vec<String> = report.failed_ids().iter().map(|s| s.to_string()).collect();
+    assert_eq!(not_attempted, input[20..60].to_vec());
+
+    let rerun = client
+        .prospects()
+        .enroll_all(KEY, &not_attempted)
+        .event_types([ProspectEvent::ProspectChangedRole])
+        .send()
+        .await;
+    assert!(rerun.is_complete());
+    let watched = watched(&client).await;
+    assert_eq!(watched.len(), 60);
+    assert!(watched.values().all(|&n| n == 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_id_in_two_enrollments_is_dropped_from_the_second_without_a_removal() {
+    let server = LocalServer::start().await.unwrap();
+    let client = builder_for(&server).build().unwrap();
+    let role = [ProspectEvent::ProspectChangedRole];
+    for range in [0..3, 2..5] {
+        client
+            .prospects()
+            .enroll(KEY)
+            .prospect_ids(ids(range))
+            .event_types(role)
+            .send()
+            .await
+            .unwrap();
+    }
+    // Id 2 is in both: the second enrollment loses its copy, and it stays watched.
+    let report = sync(&client, &ids(0..5), &role).await;
+    assert!(report.is_complete(), "{:?}", report.totals());
+    assert!(report.removed.is_empty(), "{:?}", report.removed);
+    assert_eq!(report.requests.update, 1);
+    let watched = watched(&client).await;
+    assert_eq!(watched.len(), 5);
+    assert!(watched.values().all(|&n| n == 1));
+
+    // An id in two enrollments that the input leaves out: removed from each.
+    client
+        .prospects()
+        .enroll(KEY)
+        .prospect_ids([prospect_id(2), prospect_id(5)])
+        .event_types(role)
+        .send()
+        .await
+        .unwrap();
+    let mut input = ids(0..2);
+    input.extend(ids(3..6));
+    let report = sync(&client, &input, &role).await;
+    assert!(report.is_complete(), "{:?}", report.totals());
+    let removed: Vec<&str> = report.removed.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(removed, [prospect_id(2), prospect_id(2)]);
+    assert_eq!(watched_len(&client).await, 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sync_whose_updates_outlast_the_deadline_starts_no_delete() {
+    let server = LocalServer::start().await.unwrap();
+    let client = builder_for(&server).build().unwrap();
+    let role = [ProspectEvent::ProspectChangedRole];
+    assert!(sync(&client, &ids(0..40), &role).await.is_complete());
+
+    // The first enrollment loses id 19 (an update, which takes 10 s); the second loses all its
+    // ids (a delete, which waits for the update). The deadline passes during the update.
+    server.inject(Fault::stall(Duration::from_secs(10)).on("update_prospects_enrollments"));
+    let report = client
+        .prospects()
+        .sync(KEY, ids(0..19))
+        .event_types(role)
+        .deadline(Duration::from_secs(5))
+        .send()
+        .await;
+    assert_eq!((report.requests.update, report.requests.delete), (1, 0));
+    assert!(!report.is_complete());
+    let totals = report.totals();
+    assert_eq!((totals.removed, totals.removals_not_attempted), (1, 20));
+    assert_eq!(watched_len(&client).await, 39);
 }
