@@ -408,6 +408,31 @@ impl<A: Area> Job<A> {
         self.deadline.map(|d| Instant::now() + d)
     }
 
+    /// What both jobs do first: the deadline starts, the input is checked, the key's
+    /// enrollments are listed. `Err` is the report of a job that ends there.
+    async fn start(mut self) -> Result<Started<A>, BulkReport> {
+        let deadline = self.deadline_from_now();
+        let Input {
+            mut outcomes,
+            valid,
+            events,
+        } = match self.plan() {
+            Ok(input) => input,
+            Err(error) => return Err(self.failed_whole(error)),
+        };
+        let listed = self.list(&mut outcomes, &valid).await?;
+        let wanted = wire_set(&events);
+        Ok(Started {
+            job: self,
+            deadline,
+            outcomes,
+            valid,
+            events,
+            listed,
+            wanted,
+        })
+    }
+
     /// The key's enrollments. If the listing fails, the report to return instead: every valid
     /// id failed with its error, nothing else sent.
     async fn list(
@@ -438,6 +463,17 @@ impl<A: Area> Job<A> {
             }
         }
     }
+}
+
+/// A job past its checks and its listing.
+struct Started<A: Area> {
+    job: Job<A>,
+    deadline: Option<Instant>,
+    outcomes: Vec<IdOutcome>,
+    valid: Vec<usize>,
+    events: Vec<A::Event>,
+    listed: Vec<ListedEnrollment>,
+    wanted: HashSet<String>,
 }
 
 struct Input<A: Area> {
@@ -667,26 +703,22 @@ impl<A: Area> EnrollAll<A> {
     /// Runs the job. Never fails as a whole: an invalid key or event type, or a listing that
     /// fails, is every id's [`Outcome::Failed`], with nothing added.
     pub async fn send(self) -> BulkReport {
-        let mut job = self.job;
-        let deadline = job.deadline_from_now();
-        let input = match job.plan() {
-            Ok(input) => input,
-            Err(error) => return job.failed_whole(error),
-        };
-        let Input {
+        let Started {
+            job,
+            deadline,
             mut outcomes,
             valid,
             events,
-        } = input;
-        let listed = match job.list(&mut outcomes, &valid).await {
-            Ok(listed) => listed,
+            listed,
+            wanted,
+        } = match self.job.start().await {
+            Ok(started) => started,
             Err(report) => return report,
         };
         let mut requests = Requests {
             list: 1,
             ..Requests::default()
         };
-        let wanted = wire_set(&events);
         let mut enrolled: HashMap<&str, &str> = HashMap::new();
         for enrollment in &listed {
             if watches(enrollment, &wanted) {
@@ -821,26 +853,22 @@ impl<A: Area> SyncEnrollments<A> {
     /// Runs the job. Never fails as a whole: an invalid key or event type, or a listing that
     /// fails, is every id's [`Outcome::Failed`], with nothing changed.
     pub async fn send(self) -> BulkReport {
-        let mut job = self.job;
-        let deadline = job.deadline_from_now();
-        let input = match job.plan() {
-            Ok(input) => input,
-            Err(error) => return job.failed_whole(error),
-        };
-        let Input {
+        let Started {
+            job,
+            deadline,
             mut outcomes,
             valid,
             events,
-        } = input;
-        let listed = match job.list(&mut outcomes, &valid).await {
-            Ok(listed) => listed,
+            listed,
+            wanted,
+        } = match self.job.start().await {
+            Ok(started) => started,
             Err(report) => return report,
         };
         let mut requests = Requests {
             list: 1,
             ..Requests::default()
         };
-        let wanted = wire_set(&events);
         let ids_of: Vec<String> = outcomes.iter().map(|o| o.id.clone()).collect();
         let desired: HashMap<&str, usize> =
             valid.iter().map(|&i| (ids_of[i].as_str(), i)).collect();
