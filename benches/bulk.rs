@@ -12,67 +12,18 @@
 //!    tokio's paused clock: the virtual time against the limit's minimum (5,000 adds and one
 //!    listing at 200 a minute: the last window starts at 25 minutes), and the 429s.
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+mod support;
+
 use explorium::testing::LocalServer;
 use explorium::{Client, ProspectEvent};
-use http_body_util::Full;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 
 const KEY: &str = "bench-key-0123456789";
 const ENROLLMENT_KEY: &str = "crm_sync";
 const IDS: usize = 100_000;
 const CONCURRENCY: usize = 16;
-const LISTING: &str = r#"{"enrollments":[]}"#;
-const RESPONSE: &str = r#"{"response_context":{"correlation_id":"0123456789abcdef0123456789abcdef","request_status":"success","time_took_in_seconds":0.01},"enrollment_key":"crm_sync","enrollment_id":"en_8d52c3f1"}"#;
-
-/// A server that reads each request whole and answers the same enrollment, or no enrollments
-/// to a listing, on its own thread.
-fn start_server() -> SocketAddr {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            sender.send(listener.local_addr().unwrap()).unwrap();
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                stream.set_nodelay(true).unwrap();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(
-                        |request: Request<hyper::body::Incoming>| async move {
-                            use http_body_util::BodyExt;
-                            let answer = if request.method() == hyper::Method::GET {
-                                LISTING
-                            } else {
-                                RESPONSE
-                            };
-                            let _ = request.into_body().collect().await;
-                            Ok::<_, Infallible>(
-                                Response::builder()
-                                    .header("content-type", "application/json")
-                                    .body(Full::new(Bytes::from_static(answer.as_bytes())))
-                                    .unwrap(),
-                            )
-                        },
-                    );
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-    });
-    receiver.recv().unwrap()
-}
 
 fn ids() -> Vec<String> {
     (0..IDS).map(|n| format!("{n:040x}")).collect()
@@ -150,7 +101,7 @@ fn main() {
     let ids = ids();
 
     // 1. Against the instant server.
-    let addr = start_server();
+    let addr = support::start_server();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -13,17 +13,13 @@
 //! thread's alone (`/proc/thread-self/schedstat`), the server runs on a thread of its own.
 //! See BENCHMARKS.md for the numbers and what they mean.
 
-use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+mod support;
+
 use explorium::generated::types;
 use explorium::{Client, ProspectEvent};
-use http_body_util::Full;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 
 const KEY: &str = "bench-key-0123456789";
 const ENROLLMENT_KEY: &str = "tech_executives_monitor";
@@ -31,50 +27,12 @@ const IDS: [&str; 2] = [
     "20ae6cbf564ee683e66685e429844a5ff8ffc30f",
     "4c485f009d59e319dc039cdf3e935b85014e6a33",
 ];
-const RESPONSE: &str = r#"{"response_context":{"correlation_id":"0123456789abcdef0123456789abcdef","request_status":"success","time_took_in_seconds":0.01},"enrollment_key":"tech_executives_monitor","enrollment_id":"en_8d52c3f1"}"#;
 
 fn rounds() -> usize {
     std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(21)
-}
-
-/// A server that reads each request whole and answers the same enrollment, on its own thread.
-fn start_server() -> SocketAddr {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            sender.send(listener.local_addr().unwrap()).unwrap();
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                stream.set_nodelay(true).unwrap();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(
-                        |request: Request<hyper::body::Incoming>| async move {
-                            use http_body_util::BodyExt;
-                            let _ = request.into_body().collect().await;
-                            Ok::<_, Infallible>(
-                                Response::builder()
-                                    .header("content-type", "application/json")
-                                    .body(Full::new(Bytes::from_static(RESPONSE.as_bytes())))
-                                    .unwrap(),
-                            )
-                        },
-                    );
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-    });
-    receiver.recv().unwrap()
 }
 
 /// CPU time this thread has run, from the scheduler's own account.
@@ -223,7 +181,7 @@ fn report(title: &str, wall: &mut [Vec<f64>; 3], cpu: &mut [Vec<f64>; 3]) {
 }
 
 fn main() {
-    let addr = start_server();
+    let addr = support::start_server();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
