@@ -595,25 +595,37 @@ impl<A: Area> Job<A> {
         steps: Vec<StepFuture>,
         mut done: impl FnMut(usize, StepResult),
     ) {
-        let mut pending = steps.into_iter();
+        // `concurrency` long-lived workers take the steps in order: a spawn per worker, not
+        // per request. No step starts after the deadline.
+        let workers = self.concurrency.max(1).min(steps.len());
+        let queue = Arc::new(std::sync::Mutex::new(steps.into_iter()));
+        let (results, mut finished) = tokio::sync::mpsc::unbounded_channel();
         // Dropped with the job's future: every request still in flight is cancelled.
         let mut tasks = tokio::task::JoinSet::new();
-        loop {
-            while tasks.len() < self.concurrency.max(1)
-                && deadline.is_none_or(|d| Instant::now() < d)
-            {
-                let Some(step) = pending.next() else {
-                    break;
-                };
-                tasks.spawn(step);
-            }
-            match tasks.join_next().await {
-                Some(Ok((index, result))) => done(index, result),
-                Some(Err(join_error)) if join_error.is_panic() => {
-                    std::panic::resume_unwind(join_error.into_panic())
+        for _ in 0..workers {
+            let (queue, results) = (queue.clone(), results.clone());
+            tasks.spawn(async move {
+                while deadline.is_none_or(|d| Instant::now() < d) {
+                    let next = queue
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .next();
+                    let Some(step) = next else { break };
+                    if results.send(step.await).is_err() {
+                        break;
+                    }
                 }
-                Some(Err(_)) => {}
-                None => break,
+            });
+        }
+        drop(results);
+        while let Some((index, result)) = finished.recv().await {
+            done(index, result);
+        }
+        while let Some(joined) = tasks.join_next().await {
+            if let Err(join_error) = joined {
+                if join_error.is_panic() {
+                    std::panic::resume_unwind(join_error.into_panic());
+                }
             }
         }
     }
