@@ -132,17 +132,17 @@ impl RateLimiter {
             let now = Instant::now();
             // Registered before the state is read, so no news is missed in between.
             let news = self.news.notified();
-            let wake_at = {
+            let (wake_at, probe_out) = {
                 let mut window = self.lock();
-                // Ok(probe): send now; Err(instant): wait until then, or for news.
+                // Ok(probe): send now; Err((instant, probe out)): wait until then, or for news.
                 let decision = match (window.remaining, window.reset_at) {
                     (None, _) => Ok(false),
                     (Some(left), _) if left > 0 => {
                         window.remaining = Some(left - 1);
                         Ok(false)
                     }
-                    (Some(_), Some(reset)) if reset > now => Err(reset),
-                    _ if window.probing => Err(now + PROBE_PATIENCE),
+                    (Some(_), Some(reset)) if reset > now => Err((reset, false)),
+                    _ if window.probing => Err((now + PROBE_PATIENCE, true)),
                     _ => {
                         window.probing = true;
                         Ok(true)
@@ -156,14 +156,22 @@ impl RateLimiter {
                             probe,
                         });
                     }
-                    Err(wake_at) => wake_at,
+                    Err(wait) => wait,
                 }
             };
-            if wake_at > deadline {
+            // Waiting on a probe's answer: worth waiting for up to the deadline, it may come
+            // at any moment. Waiting for a reset past the deadline is not.
+            if wake_at > deadline && !probe_out {
                 return Err(wake_at - now);
             }
             // Woken by the reset, or by an answer that may have changed what is left.
-            let _ = tokio::time::timeout_at(wake_at, news).await;
+            if tokio::time::timeout_at(wake_at.min(deadline), news)
+                .await
+                .is_err()
+                && Instant::now() >= deadline
+            {
+                return Err(wake_at.saturating_duration_since(Instant::now()));
+            }
         }
     }
 }
