@@ -7,8 +7,8 @@ use crate::error::Error;
 use crate::events::BusinessEvent;
 use crate::fetch::{window_setters, Fetched, FetchedEvent, Window};
 use crate::generated::types;
-use crate::lifecycle::{self, Wanted, BUSINESSES};
-use crate::request::{conversion, list_setters, EnrollmentBody, Lists};
+use crate::lifecycle::{self, BUSINESSES};
+use crate::request::{conversion, list_setters, Lists};
 use crate::validate::{self, MAX_FETCH_IDS, MAX_IDS};
 
 /// Business enrollments and events, from [`Client::businesses`].
@@ -198,25 +198,12 @@ impl EnrollBusinesses {
     ///
     /// [`ErrorKind::InvalidRequest`]: crate::ErrorKind::InvalidRequest
     pub async fn send(self) -> Result<Enrollment, Error> {
-        let checked = validate::enrollment_key(&self.enrollment_key).and_then(|()| {
-            self.lists
-                .checked(BUSINESSES.ids_field, BUSINESSES.hex_len, MAX_IDS)
-        });
-        let (ids, events) = checked.map_err(|e| e.with_operation(BUSINESSES.add.id))?;
-        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let body = EnrollmentBody {
-            enrollment_id: None,
-            enrollment_key: Some(&self.enrollment_key),
-            ids_field: BUSINESSES.ids_field,
-            ids: &ids,
-            events: &events,
-        };
-        let wanted = Wanted::new(&self.enrollment_key, &ids, &events);
-        lifecycle::add(
+        lifecycle::send_add(
             &self.client,
             &BUSINESSES,
-            &body,
-            self.reconcile.then_some(wanted),
+            &self.enrollment_key,
+            &self.lists,
+            self.reconcile,
         )
         .await
     }
@@ -263,22 +250,14 @@ impl UpdateBusinesses {
 
     /// Checks the request, sends it, and returns the enrollment.
     pub async fn send(self) -> Result<Enrollment, Error> {
-        let checked = validate::enrollment_id(&self.enrollment_id)
-            .and_then(|()| validate::enrollment_key(&self.enrollment_key))
-            .and_then(|()| {
-                self.lists
-                    .checked(BUSINESSES.ids_field, BUSINESSES.hex_len, MAX_IDS)
-            });
-        let (ids, events) = checked.map_err(|e| e.with_operation(BUSINESSES.update.id))?;
-        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let body = EnrollmentBody {
-            enrollment_id: Some(&self.enrollment_id),
-            enrollment_key: Some(&self.enrollment_key),
-            ids_field: BUSINESSES.ids_field,
-            ids: &ids,
-            events: &events,
-        };
-        self.client.execute(&BUSINESSES.update, &body).await
+        lifecycle::send_update(
+            &self.client,
+            &BUSINESSES,
+            &self.enrollment_id,
+            &self.enrollment_key,
+            &self.lists,
+        )
+        .await
     }
 }
 

@@ -33,8 +33,11 @@ use tokio::time::Instant;
 use crate::client::{json_body, Client};
 use crate::enrollment::{Acknowledged, Deleted, Enrollment, Listed, ListedEnrollment};
 use crate::error::{Error, ErrorKind};
+use crate::events::EventKind;
+use crate::request::{EnrollmentBody, Lists};
 use crate::retry::{self, Verdict};
 use crate::transport::{unsent_rate_limited, Operation, ENROLLMENT_CONSEQUENCE};
+use crate::validate::{self, MAX_IDS};
 
 /// The operations and id rules of prospects or businesses.
 #[derive(Debug)]
@@ -202,6 +205,54 @@ impl<'a, E: ToString> Wanted<'a, E> {
 /// idempotent, and does not because it is not.
 fn outcome_unknown(error: &Error) -> bool {
     !error.is_retryable() && retry::is_retryable(error.kind(), error.status(), true)
+}
+
+/// An enrollment builder's add: the key and lists checked, then sent from the checked lists
+/// (no generated type built: see [`EnrollmentBody`]), reconciled if asked.
+pub(crate) async fn send_add<E: EventKind + Serialize + ToString + Sync>(
+    client: &Client,
+    family: &Family,
+    enrollment_key: &str,
+    lists: &Lists<E>,
+    reconcile: bool,
+) -> Result<Enrollment, Error> {
+    let (ids, events) = validate::enrollment_key(enrollment_key)
+        .and_then(|()| lists.checked(family.ids_field, family.hex_len, MAX_IDS))
+        .map_err(|e| e.with_operation(family.add.id))?;
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let body = EnrollmentBody {
+        enrollment_id: None,
+        enrollment_key: Some(enrollment_key),
+        ids_field: family.ids_field,
+        ids: &ids,
+        events: &events,
+    };
+    let wanted = reconcile.then(|| Wanted::new(enrollment_key, &ids, &events));
+    add(client, family, &body, wanted).await
+}
+
+/// An enrollment builder's update: the id, key and lists checked, then sent from the checked
+/// lists.
+pub(crate) async fn send_update<E: EventKind + Serialize>(
+    client: &Client,
+    family: &Family,
+    enrollment_id: &str,
+    enrollment_key: &str,
+    lists: &Lists<E>,
+) -> Result<Enrollment, Error> {
+    let (ids, events) = validate::enrollment_id(enrollment_id)
+        .and_then(|()| validate::enrollment_key(enrollment_key))
+        .and_then(|()| lists.checked(family.ids_field, family.hex_len, MAX_IDS))
+        .map_err(|e| e.with_operation(family.update.id))?;
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let body = EnrollmentBody {
+        enrollment_id: Some(enrollment_id),
+        enrollment_key: Some(enrollment_key),
+        ids_field: family.ids_field,
+        ids: &ids,
+        events: &events,
+    };
+    client.execute(&family.update, &body).await
 }
 
 /// Sends an add; with `wanted`, reconciles an unknown outcome (see the module's docs) instead

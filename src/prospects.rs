@@ -7,8 +7,8 @@ use crate::error::Error;
 use crate::events::ProspectEvent;
 use crate::fetch::{window_setters, Fetched, FetchedEvent, Window};
 use crate::generated::types;
-use crate::lifecycle::{self, Wanted, PROSPECTS};
-use crate::request::{conversion, list_setters, EnrollmentBody, Lists};
+use crate::lifecycle::{self, PROSPECTS};
+use crate::request::{conversion, list_setters, Lists};
 use crate::validate::{self, MAX_FETCH_IDS, MAX_IDS};
 
 /// Prospect enrollments and events, from [`Client::prospects`].
@@ -207,25 +207,12 @@ impl EnrollProspects {
     ///
     /// [`ErrorKind::InvalidRequest`]: crate::ErrorKind::InvalidRequest
     pub async fn send(self) -> Result<Enrollment, Error> {
-        let checked = validate::enrollment_key(&self.enrollment_key).and_then(|()| {
-            self.lists
-                .checked(PROSPECTS.ids_field, PROSPECTS.hex_len, MAX_IDS)
-        });
-        let (ids, events) = checked.map_err(|e| e.with_operation(PROSPECTS.add.id))?;
-        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let body = EnrollmentBody {
-            enrollment_id: None,
-            enrollment_key: Some(&self.enrollment_key),
-            ids_field: PROSPECTS.ids_field,
-            ids: &ids,
-            events: &events,
-        };
-        let wanted = Wanted::new(&self.enrollment_key, &ids, &events);
-        lifecycle::add(
+        lifecycle::send_add(
             &self.client,
             &PROSPECTS,
-            &body,
-            self.reconcile.then_some(wanted),
+            &self.enrollment_key,
+            &self.lists,
+            self.reconcile,
         )
         .await
     }
@@ -272,22 +259,14 @@ impl UpdateProspects {
 
     /// Checks the request, sends it, and returns the enrollment.
     pub async fn send(self) -> Result<Enrollment, Error> {
-        let checked = validate::enrollment_id(&self.enrollment_id)
-            .and_then(|()| validate::enrollment_key(&self.enrollment_key))
-            .and_then(|()| {
-                self.lists
-                    .checked(PROSPECTS.ids_field, PROSPECTS.hex_len, MAX_IDS)
-            });
-        let (ids, events) = checked.map_err(|e| e.with_operation(PROSPECTS.update.id))?;
-        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let body = EnrollmentBody {
-            enrollment_id: Some(&self.enrollment_id),
-            enrollment_key: Some(&self.enrollment_key),
-            ids_field: PROSPECTS.ids_field,
-            ids: &ids,
-            events: &events,
-        };
-        self.client.execute(&PROSPECTS.update, &body).await
+        lifecycle::send_update(
+            &self.client,
+            &PROSPECTS,
+            &self.enrollment_id,
+            &self.enrollment_key,
+            &self.lists,
+        )
+        .await
     }
 }
 

@@ -56,11 +56,6 @@ impl Operation {
             idempotent,
         }
     }
-
-    /// Whether repeating the request cannot act twice.
-    pub(crate) fn idempotent(&self) -> bool {
-        self.idempotent
-    }
 }
 
 /// For the generated client, which knows only the method: `PATCH` replaces, `GET` and `DELETE`
@@ -379,7 +374,7 @@ impl Shared {
         }
         // What would be repeated if the call were idempotent, and is not because it is not
         // (5xx, 408): it may have been processed.
-        if !operation.idempotent() && retry::is_retryable(kind, Some(status), true) {
+        if !operation.idempotent && retry::is_retryable(kind, Some(status), true) {
             what = format!("{what}; {}", operation.consequence());
         }
         let message = match server_message {
@@ -396,7 +391,7 @@ impl Shared {
             .with_retry_after(retry_after)
             .with_details(details)
             .with_body_excerpt(excerpt)
-            .with_safe_to_repeat(operation.idempotent())
+            .with_safe_to_repeat(operation.idempotent)
     }
 
     /// A server has no business echoing the key; if one does, it stops here.
@@ -589,7 +584,7 @@ fn validation_details(body: &Value) -> Vec<FieldError> {
 
 fn transport_error(error: reqwest::Error, operation: &Operation) -> Error {
     // Nothing reached the server if no connection was made.
-    let safe = error.is_connect() || operation.idempotent();
+    let safe = error.is_connect() || operation.idempotent;
     let kind = if error.is_timeout() {
         ErrorKind::Timeout
     } else {
