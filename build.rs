@@ -1,7 +1,8 @@
-//! Runs the spec pipeline (`build/spec.rs`) on `openapi/` and progenitor on its result.
+//! Runs the spec pipeline (`build/spec.rs`) on `openapi/`, takes the generator's view of the
+//! result for the enabled API families (`build/view.rs`), and runs progenitor on it.
 //! Writes only to `OUT_DIR`: `generated.rs` (the client), `explorium.json` (the merged
-//! document, for the local test server) and, with the `schemars` feature, `request_types.rs`
-//! (each request body's generated type, for the JSON Schema test).
+//! document, every family, for the local test server) and, with the `schemars` feature,
+//! `request_types.rs` (each generated request body's type, for the JSON Schema test).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +11,8 @@ use std::process::ExitCode;
 mod request_types;
 #[path = "build/spec.rs"]
 mod spec;
+#[path = "build/view.rs"]
+mod view;
 
 fn main() -> ExitCode {
     // A directory is scanned recursively: a new upstream document reruns the pipeline.
@@ -28,10 +31,18 @@ fn main() -> ExitCode {
 
 fn run(openapi_dir: &Path, out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let (merged, _sources) = spec::merged_from_dir(openapi_dir)?;
-    let code = spec::generate(&merged)?;
+    let families = view::read_families(&openapi_dir.join("families.yaml"))?;
+    // A family is generated when the cargo feature of its name is on.
+    let enabled: Vec<String> = families
+        .names()
+        .filter(|name| std::env::var_os(format!("CARGO_FEATURE_{}", name.to_uppercase())).is_some())
+        .map(String::from)
+        .collect();
+    let view = view::generation_view(&merged, &families, &enabled)?;
+    let code = spec::generate(&view)?;
     // The crate's `schemars` feature: the registry its JSON Schema test reads.
     if std::env::var_os("CARGO_FEATURE_SCHEMARS").is_some() {
-        let registry = request_types::registry(&merged, &code)?;
+        let registry = request_types::registry(&view, &code)?;
         std::fs::write(out_dir.join("request_types.rs"), registry)?;
     }
     std::fs::write(out_dir.join("generated.rs"), code)?;

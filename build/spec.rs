@@ -26,6 +26,11 @@ const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
+/// Whether a key of a path item is an operation (rather than `summary`, `parameters`...).
+pub(crate) fn is_method(key: &str) -> bool {
+    METHODS.contains(&key)
+}
+
 /// Top-level keys in the order they are written out; any other key follows, sorted.
 const TOP_LEVEL: [&str; 7] = [
     "openapi",

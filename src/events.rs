@@ -128,8 +128,8 @@ pub(crate) fn resolve<E: EventKind>(inputs: &[Result<E, String>]) -> Result<Vec<
 ///
 /// The service sends names the enums do not list (its simulated webhook events use `award` and
 /// `funding_round`), and may add event types at any time; an unknown name is data, not an
-/// error. Not to be confused with the closed
-/// [`generated::types::EventName`](crate::generated::types::EventName) of the raw layer.
+/// error. The raw layer's
+/// [`generated::types::EventName`](crate::generated::types::EventName) is the wire string.
 ///
 /// ```
 /// use explorium::{BusinessEvent, EventName, ProspectEvent};

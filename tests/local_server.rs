@@ -889,8 +889,8 @@ async fn the_generated_client_round_trips_the_enrollment_operations() {
         .unwrap()
         .into_inner();
     assert_eq!(
-        added.response_context.unwrap().request_status,
-        generated::types::RequestStatus::Success
+        added.response_context.unwrap().request_status.to_string(),
+        "success"
     );
 
     let mut update = update_prospects_example();
