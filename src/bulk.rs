@@ -20,10 +20,10 @@ use tokio::time::Instant;
 use crate::client::Client;
 use crate::enrollment::Enrollment;
 use crate::enrollment::ListedEnrollment;
-use crate::error::Error;
 use crate::events::{resolve, BusinessEvent, EventKind, IntoEvent, ProspectEvent};
 use crate::lifecycle::{self, Family, Wanted};
 use crate::request::EnrollmentBody;
+use crate::transport::error::Error;
 use crate::validate::{self, MAX_IDS};
 
 /// Requests a bulk job keeps in flight unless told otherwise.

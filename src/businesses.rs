@@ -3,12 +3,12 @@
 
 use crate::client::{json_body, Client};
 use crate::enrollment::{Deleted, Enrollment, ListedEnrollment};
-use crate::error::Error;
 use crate::events::BusinessEvent;
 use crate::fetch::{window_setters, Fetched, FetchedEvent, Window};
 use crate::generated::types;
 use crate::lifecycle::{self, BUSINESSES};
 use crate::request::{conversion, list_setters, Lists};
+use crate::transport::error::Error;
 use crate::validate::{self, MAX_FETCH_IDS, MAX_IDS};
 
 /// Business enrollments and events, from [`Client::businesses`].

@@ -12,11 +12,11 @@ use serde::Serialize;
 
 use bytes::Bytes;
 
-use crate::error::Error;
 use crate::generated;
-use crate::rate_limit::RateLimiter;
-use crate::retry::{Engine, RetryPolicy};
-use crate::transport::{Decoded, Operation};
+use crate::transport::call::{Decoded, Operation};
+use crate::transport::error::Error;
+use crate::transport::rate_limit::RateLimiter;
+use crate::transport::retry::{Engine, RetryPolicy};
 
 /// Explorium's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.explorium.ai";
@@ -486,7 +486,7 @@ pub(crate) fn redacted(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
+    use crate::transport::error::ErrorKind;
 
     #[test]
     fn base_urls_are_checked() {

@@ -9,7 +9,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::server_text::{Scrub, CORRELATION_ID_LIMIT};
+use crate::transport::server_text::{Scrub, CORRELATION_ID_LIMIT};
 
 use crate::events::EventName;
 
@@ -214,7 +214,7 @@ impl<'de> Visitor<'de> for ObjectOnly {
     }
 }
 
-impl crate::transport::Decoded for Enrollment {
+impl crate::transport::call::Decoded for Enrollment {
     fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
         let mut json = serde_json::Deserializer::from_slice(body);
         let wire = json.deserialize_map(ObjectOnly)?;
@@ -343,7 +343,7 @@ pub(crate) struct Listed {
     pub(crate) context: Option<ResponseContext>,
 }
 
-impl crate::transport::Decoded for Listed {
+impl crate::transport::call::Decoded for Listed {
     fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
         let wire: WireListing = serde_json::from_slice(body)?;
         let texts = |texts: Vec<String>| texts.iter().map(|t| scrub.text(t)).collect::<Vec<_>>();
@@ -385,7 +385,7 @@ struct WireAcknowledged {
     request_context: Option<Box<RawValue>>,
 }
 
-impl crate::transport::Decoded for Acknowledged {
+impl crate::transport::call::Decoded for Acknowledged {
     fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
         let wire: WireAcknowledged = serde_json::from_slice(body)?;
         Ok(Self {
@@ -414,7 +414,7 @@ pub enum Deleted {
 mod tests {
     use super::*;
 
-    use crate::transport::Decoded;
+    use crate::transport::call::Decoded;
 
     fn decode(json: &str) -> Enrollment {
         Enrollment::decode(json.as_bytes(), Scrub::new("sk-test-1")).unwrap()

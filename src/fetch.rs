@@ -8,9 +8,9 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::enrollment::{pick_context, ResponseContext};
-use crate::error::Error;
 use crate::events::EventName;
-use crate::server_text::Scrub;
+use crate::transport::error::Error;
+use crate::transport::server_text::Scrub;
 use crate::validate::quoted;
 
 /// One event, as fetching events reports it
@@ -91,7 +91,7 @@ pub(crate) struct Fetched {
     context: Option<ResponseContext>,
 }
 
-impl crate::transport::Decoded for Fetched {
+impl crate::transport::call::Decoded for Fetched {
     fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
         let wire: WireFetched = serde_json::from_slice(body)?;
         let events = wire
@@ -314,7 +314,7 @@ pub(crate) use window_setters;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::Decoded;
+    use crate::transport::call::Decoded;
 
     fn window(since: Option<&str>, until: Option<&str>) -> Window {
         Window {

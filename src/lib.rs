@@ -3,14 +3,10 @@
 
 mod client;
 mod enrollment;
-mod error;
 mod events;
 mod fetch;
 mod lifecycle;
-mod rate_limit;
 mod request;
-mod retry;
-mod server_text;
 mod transport;
 mod validate;
 
@@ -30,10 +26,9 @@ pub use client::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 pub use enrollment::{Deleted, Enrollment, ListedEnrollment, RequestStatus, ResponseContext};
-pub use error::{Error, ErrorKind, FieldError};
 pub use events::{BusinessEvent, EventName, IntoEvent, ProspectEvent};
 pub use fetch::{FetchedEvent, IntoTimestamp};
-pub use retry::{
-    RetryPolicy, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
-    DEFAULT_MAX_RETRY_AFTER, DEFAULT_RETRY_BUDGET,
+pub use transport::{
+    Error, ErrorKind, FieldError, RetryPolicy, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRY_AFTER, DEFAULT_RETRY_BUDGET,
 };

@@ -32,11 +32,11 @@ use tokio::time::Instant;
 
 use crate::client::{json_body, Client};
 use crate::enrollment::{Acknowledged, Deleted, Enrollment, Listed, ListedEnrollment};
-use crate::error::{Error, ErrorKind};
 use crate::events::EventKind;
 use crate::request::{EnrollmentBody, Lists};
-use crate::retry::{self, Verdict};
-use crate::transport::{unsent_rate_limited, Operation, ENROLLMENT_CONSEQUENCE};
+use crate::transport::call::{unsent_rate_limited, Operation, ENROLLMENT_CONSEQUENCE};
+use crate::transport::error::{Error, ErrorKind};
+use crate::transport::retry::{self, Verdict};
 use crate::validate::{self, MAX_IDS};
 
 /// The operations and id rules of prospects or businesses.

@@ -3,12 +3,12 @@
 
 use crate::client::{json_body, Client};
 use crate::enrollment::{Deleted, Enrollment, ListedEnrollment};
-use crate::error::Error;
 use crate::events::ProspectEvent;
 use crate::fetch::{window_setters, Fetched, FetchedEvent, Window};
 use crate::generated::types;
 use crate::lifecycle::{self, PROSPECTS};
 use crate::request::{conversion, list_setters, Lists};
+use crate::transport::error::Error;
 use crate::validate::{self, MAX_FETCH_IDS, MAX_IDS};
 
 /// Prospect enrollments and events, from [`Client::prospects`].

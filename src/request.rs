@@ -1,7 +1,7 @@
 //! What the enrollment builders share: the id and event lists and their setters.
 
-use crate::error::Error;
 use crate::events::{resolve, EventKind, IntoEvent};
+use crate::transport::error::Error;
 use crate::validate;
 
 /// The lists of one request, as the caller gave them; checked by [`Lists::checked`].

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::error::Error;
+use crate::transport::error::Error;
 
 /// Most ids an enrollment request may carry (`maxItems`).
 pub(crate) const MAX_IDS: usize = 20;

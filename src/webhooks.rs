@@ -13,12 +13,12 @@ use serde_json::value::RawValue;
 
 use crate::client::Client;
 use crate::enrollment::{pick_context, Acknowledged, Deleted, ResponseContext};
-use crate::error::Error;
 use crate::fetch::{served_time, IntoTimestamp};
 use crate::generated::types;
 use crate::lifecycle::{self, is_gone};
-use crate::server_text::Scrub;
-use crate::transport::{Decoded, Operation};
+use crate::transport::call::{Decoded, Operation};
+use crate::transport::error::Error;
+use crate::transport::server_text::Scrub;
 use crate::validate::{self, quoted};
 
 /// Registering a URL again leaves the same state (that URL, a secret the last answer holds):

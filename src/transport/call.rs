@@ -14,12 +14,12 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 use tracing::Instrument;
 
+use super::error::{Error, ErrorKind, FieldError};
+use super::rate_limit::Permit;
+use super::retry::{self, Ended, Verdict};
+use super::server_text::{quote, Scrub, CORRELATION_ID_LIMIT, DETAIL_LIMIT, EXCERPT_LIMIT};
 use crate::client::{Shared, MAX_REDIRECTS};
-use crate::error::{Error, ErrorKind, FieldError};
 use crate::generated;
-use crate::rate_limit::Permit;
-use crate::retry::{self, Ended, Verdict};
-use crate::server_text::{quote, Scrub, CORRELATION_ID_LIMIT, DETAIL_LIMIT, EXCERPT_LIMIT};
 
 /// An operation of the API, as the handwritten layer calls it. The tests check each against
 /// the merged spec through the local server.
