@@ -2,12 +2,12 @@
 //! delete) and business events ([`FetchBusinessEvents`]).
 
 use crate::client::{json_body, Client};
-use crate::enrollment::{Deleted, Enrollment, ListedEnrollment};
-use crate::events::BusinessEvent;
-use crate::fetch::{window_setters, Fetched, FetchedEvent, Window};
+use crate::events::enrollment::{Deleted, Enrollment, ListedEnrollment};
+use crate::events::event_types::BusinessEvent;
+use crate::events::fetch::{window_setters, Fetched, FetchedEvent, Window};
+use crate::events::lifecycle::{self, BUSINESSES};
+use crate::events::request::{conversion, list_setters, Lists};
 use crate::generated::types;
-use crate::lifecycle::{self, BUSINESSES};
-use crate::request::{conversion, list_setters, Lists};
 use crate::transport::error::Error;
 use crate::validate::{self, MAX_FETCH_IDS, MAX_IDS};
 

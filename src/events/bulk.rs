@@ -18,11 +18,11 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::client::Client;
-use crate::enrollment::Enrollment;
-use crate::enrollment::ListedEnrollment;
-use crate::events::{resolve, BusinessEvent, EventKind, IntoEvent, ProspectEvent};
-use crate::lifecycle::{self, Family, Wanted};
-use crate::request::EnrollmentBody;
+use crate::events::enrollment::Enrollment;
+use crate::events::enrollment::ListedEnrollment;
+use crate::events::event_types::{resolve, BusinessEvent, EventKind, IntoEvent, ProspectEvent};
+use crate::events::lifecycle::{self, Family, Wanted};
+use crate::events::request::EnrollmentBody;
 use crate::transport::error::Error;
 use crate::validate::{self, MAX_IDS};
 

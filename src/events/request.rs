@@ -1,6 +1,6 @@
 //! What the enrollment builders share: the id and event lists and their setters.
 
-use crate::events::{resolve, EventKind, IntoEvent};
+use crate::events::event_types::{resolve, EventKind, IntoEvent};
 use crate::transport::error::Error;
 use crate::validate;
 
@@ -126,14 +126,14 @@ macro_rules! list_setters {
             pub fn event_types<I>(mut self, events: I) -> Self
             where
                 I: IntoIterator,
-                I::Item: crate::events::IntoEvent<$event>,
+                I::Item: crate::events::event_types::IntoEvent<$event>,
             {
                 self.lists.add_events(events);
                 self
             }
 
             /// Adds one event type. See the `event_types` setter.
-            pub fn event_type(mut self, event: impl crate::events::IntoEvent<$event>) -> Self {
+            pub fn event_type(mut self, event: impl crate::events::event_types::IntoEvent<$event>) -> Self {
                 self.lists.add_events([event]);
                 self
             }

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 
 use crate::transport::server_text::{Scrub, CORRELATION_ID_LIMIT};
 
-use crate::events::EventName;
+use crate::events::event_types::EventName;
 
 /// A successful add or update: the enrollment's id and key, and the server's context.
 ///

@@ -12,10 +12,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::client::Client;
-use crate::enrollment::{pick_context, Acknowledged, Deleted, ResponseContext};
-use crate::fetch::{served_time, IntoTimestamp};
+use crate::events::enrollment::{pick_context, Acknowledged, Deleted, ResponseContext};
+use crate::events::fetch::{served_time, IntoTimestamp};
+use crate::events::lifecycle::{self, is_gone};
 use crate::generated::types;
-use crate::lifecycle::{self, is_gone};
 use crate::transport::call::{Decoded, Operation};
 use crate::transport::error::Error;
 use crate::transport::server_text::Scrub;
@@ -230,7 +230,10 @@ impl CheckConnectivity {
         let event_time = match &self.event_time {
             None => None,
             Some(Ok(time)) => Some(*time),
-            Some(Err(text)) => Some(crate::fetch::given_time("simulation.event_time", text)?),
+            Some(Err(text)) => Some(crate::events::fetch::given_time(
+                "simulation.event_time",
+                text,
+            )?),
         };
         let simulating = event_name.is_some() || number_of_events.is_some() || event_time.is_some();
         Ok(types::WebhookCheckConnectivityRequest {

@@ -1,0 +1,19 @@
+//! The events family: prospect and business enrollments (add, update, list, delete, and the add
+//! that reconciles before it repeats), bulk enroll and sync over any number of ids, fetched
+//! events, the partner's webhook, and the verifier for what the webhook delivers.
+
+pub(crate) mod enrollment;
+pub(crate) mod event_types;
+pub(crate) mod fetch;
+pub(crate) mod lifecycle;
+pub(crate) mod request;
+
+pub mod bulk;
+pub mod businesses;
+pub mod prospects;
+pub mod webhook;
+pub mod webhooks;
+
+pub use enrollment::{Deleted, Enrollment, ListedEnrollment, RequestStatus, ResponseContext};
+pub use event_types::{BusinessEvent, EventName, IntoEvent, ProspectEvent};
+pub use fetch::{FetchedEvent, IntoTimestamp};
