@@ -19,9 +19,10 @@ pub use client::{
 pub use events::{bulk, businesses, prospects, webhook, webhooks};
 pub use events::{
     BusinessEvent, Deleted, Enrollment, EventName, FetchedEvent, IntoEvent, IntoTimestamp,
-    ListedEnrollment, ProspectEvent, RequestStatus, ResponseContext,
+    ListedEnrollment, ProspectEvent,
 };
 pub use transport::{
-    Error, ErrorKind, FieldError, RetryPolicy, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRY_AFTER, DEFAULT_RETRY_BUDGET,
+    Error, ErrorKind, FieldError, RequestStatus, ResponseContext, RetryPolicy,
+    DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRY_AFTER,
+    DEFAULT_RETRY_BUDGET,
 };

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use serde_json::value::RawValue;
 
-use crate::events::enrollment::{pick_context, ResponseContext};
 use crate::events::event_types::EventName;
+use crate::transport::context::{pick_context, ResponseContext};
 use crate::transport::error::Error;
 use crate::transport::server_text::Scrub;
 use crate::validate::quoted;

@@ -31,10 +31,11 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::client::{json_body, Client};
-use crate::events::enrollment::{Acknowledged, Deleted, Enrollment, Listed, ListedEnrollment};
+use crate::events::enrollment::{Deleted, Enrollment, Listed, ListedEnrollment};
 use crate::events::event_types::EventKind;
 use crate::events::request::{EnrollmentBody, Lists};
 use crate::transport::call::{unsent_rate_limited, Operation, ENROLLMENT_CONSEQUENCE};
+use crate::transport::context::Acknowledged;
 use crate::transport::error::{Error, ErrorKind};
 use crate::transport::retry::{self, Verdict};
 use crate::validate::{self, MAX_IDS};

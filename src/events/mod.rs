@@ -14,6 +14,6 @@ pub mod prospects;
 pub mod webhook;
 pub mod webhooks;
 
-pub use enrollment::{Deleted, Enrollment, ListedEnrollment, RequestStatus, ResponseContext};
+pub use enrollment::{Deleted, Enrollment, ListedEnrollment};
 pub use event_types::{BusinessEvent, EventName, IntoEvent, ProspectEvent};
 pub use fetch::{FetchedEvent, IntoTimestamp};

@@ -12,11 +12,12 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::client::Client;
-use crate::events::enrollment::{pick_context, Acknowledged, Deleted, ResponseContext};
+use crate::events::enrollment::Deleted;
 use crate::events::fetch::{served_time, IntoTimestamp};
 use crate::events::lifecycle::{self, is_gone};
 use crate::generated::types;
 use crate::transport::call::{Decoded, Operation};
+use crate::transport::context::{pick_context, Acknowledged, ResponseContext};
 use crate::transport::error::Error;
 use crate::transport::server_text::Scrub;
 use crate::validate::{self, quoted};
