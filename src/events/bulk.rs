@@ -23,8 +23,9 @@ use crate::events::enrollment::ListedEnrollment;
 use crate::events::event_types::{resolve, BusinessEvent, EventKind, IntoEvent, ProspectEvent};
 use crate::events::lifecycle::{self, Family, Wanted};
 use crate::events::request::EnrollmentBody;
+use crate::events::rules::{self, MAX_IDS};
 use crate::transport::error::Error;
-use crate::validate::{self, MAX_IDS};
+use crate::validate;
 
 /// Requests a bulk job keeps in flight unless told otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -343,9 +344,9 @@ impl<A: Area> Job<A> {
     /// Checks everything before anything is sent: the key, the event types, every id. The ids
     /// move into the outcomes.
     fn plan(&mut self) -> Result<Input<A>, Error> {
-        validate::enrollment_key(&self.enrollment_key)?;
+        rules::enrollment_key(&self.enrollment_key)?;
         let events = resolve(&self.events)?;
-        validate::not_empty("event_types", &events)?;
+        rules::not_empty("event_types", &events)?;
         let ids = std::mem::take(&mut self.ids);
         let mut outcomes: Vec<IdOutcome> = Vec::with_capacity(ids.len());
         for (index, id) in ids.into_iter().enumerate() {

@@ -7,9 +7,9 @@ use crate::events::event_types::BusinessEvent;
 use crate::events::fetch::{window_setters, Fetched, FetchedEvent, Window};
 use crate::events::lifecycle::{self, BUSINESSES};
 use crate::events::request::{conversion, list_setters, Lists};
+use crate::events::rules::{self, MAX_FETCH_IDS, MAX_IDS};
 use crate::generated::types;
 use crate::transport::error::Error;
-use crate::validate::{self, MAX_FETCH_IDS, MAX_IDS};
 
 /// Business enrollments and events, from [`Client::businesses`].
 #[derive(Debug, Clone)]
@@ -106,7 +106,7 @@ impl Businesses {
     ) -> Result<Deleted, Error> {
         let operation = &BUSINESSES.delete;
         let enrollment_id = enrollment_id.into();
-        validate::enrollment_id(&enrollment_id).map_err(|e| e.with_operation(operation.id))?;
+        rules::enrollment_id(&enrollment_id).map_err(|e| e.with_operation(operation.id))?;
         let body = types::BusinessesEnrollmentsDeleteRequest {
             enrollment_id,
             request_context: None,
@@ -176,7 +176,7 @@ impl EnrollBusinesses {
     /// The body [`send`](Self::send) would send, as the generated type, or the first rule
     /// it breaks. Nothing is sent.
     pub fn body(&self) -> Result<types::BusinessesEnrollmentsAddRequest, Error> {
-        validate::enrollment_key(&self.enrollment_key)?;
+        rules::enrollment_key(&self.enrollment_key)?;
         let (ids, event_types) =
             self.lists
                 .checked(BUSINESSES.ids_field, BUSINESSES.hex_len, MAX_IDS)?;
@@ -231,8 +231,8 @@ impl UpdateBusinesses {
     /// The body [`send`](Self::send) would send, as the generated type, or the first rule
     /// it breaks. Nothing is sent.
     pub fn body(&self) -> Result<types::BusinessesEnrollmentsUpdateRequest, Error> {
-        validate::enrollment_id(&self.enrollment_id)?;
-        validate::enrollment_key(&self.enrollment_key)?;
+        rules::enrollment_id(&self.enrollment_id)?;
+        rules::enrollment_key(&self.enrollment_key)?;
         let (ids, event_types) =
             self.lists
                 .checked(BUSINESSES.ids_field, BUSINESSES.hex_len, MAX_IDS)?;

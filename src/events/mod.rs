@@ -7,6 +7,7 @@ pub(crate) mod event_types;
 pub(crate) mod fetch;
 pub(crate) mod lifecycle;
 pub(crate) mod request;
+pub(crate) mod rules;
 
 pub mod bulk;
 pub mod businesses;

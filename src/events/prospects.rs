@@ -7,9 +7,9 @@ use crate::events::event_types::ProspectEvent;
 use crate::events::fetch::{window_setters, Fetched, FetchedEvent, Window};
 use crate::events::lifecycle::{self, PROSPECTS};
 use crate::events::request::{conversion, list_setters, Lists};
+use crate::events::rules::{self, MAX_FETCH_IDS, MAX_IDS};
 use crate::generated::types;
 use crate::transport::error::Error;
-use crate::validate::{self, MAX_FETCH_IDS, MAX_IDS};
 
 /// Prospect enrollments and events, from [`Client::prospects`].
 #[derive(Debug, Clone)]
@@ -106,7 +106,7 @@ impl Prospects {
     ) -> Result<Deleted, Error> {
         let operation = &PROSPECTS.delete;
         let enrollment_id = enrollment_id.into();
-        validate::enrollment_id(&enrollment_id).map_err(|e| e.with_operation(operation.id))?;
+        rules::enrollment_id(&enrollment_id).map_err(|e| e.with_operation(operation.id))?;
         let body = types::ProspectsEnrollmentsDeleteRequest {
             enrollment_id,
             request_context: None,
@@ -185,7 +185,7 @@ impl EnrollProspects {
     /// The body [`send`](Self::send) would send, as the generated type, or the first rule
     /// it breaks. Nothing is sent.
     pub fn body(&self) -> Result<types::ProspectsEnrollmentsAddRequest, Error> {
-        validate::enrollment_key(&self.enrollment_key)?;
+        rules::enrollment_key(&self.enrollment_key)?;
         let (ids, event_types) =
             self.lists
                 .checked(PROSPECTS.ids_field, PROSPECTS.hex_len, MAX_IDS)?;
@@ -240,8 +240,8 @@ impl UpdateProspects {
     /// The body [`send`](Self::send) would send, as the generated type, or the first rule
     /// it breaks. Nothing is sent.
     pub fn body(&self) -> Result<types::ProspectsEnrollmentsUpdateRequest, Error> {
-        validate::enrollment_id(&self.enrollment_id)?;
-        validate::enrollment_key(&self.enrollment_key)?;
+        rules::enrollment_id(&self.enrollment_id)?;
+        rules::enrollment_key(&self.enrollment_key)?;
         let (ids, event_types) =
             self.lists
                 .checked(PROSPECTS.ids_field, PROSPECTS.hex_len, MAX_IDS)?;

@@ -1,6 +1,7 @@
 //! What the enrollment builders share: the id and event lists and their setters.
 
 use crate::events::event_types::{resolve, EventKind, IntoEvent};
+use crate::events::rules;
 use crate::transport::error::Error;
 use crate::validate;
 
@@ -48,7 +49,7 @@ impl<E: EventKind> Lists<E> {
     ) -> Result<(Vec<String>, Vec<E>), Error> {
         let ids = validate::ids(ids_field, &self.ids, hex_len, max_ids)?;
         let events = resolve(&self.events)?;
-        validate::not_empty("event_types", &events)?;
+        rules::not_empty("event_types", &events)?;
         Ok((ids, events))
     }
 }

@@ -15,12 +15,13 @@ use crate::client::Client;
 use crate::events::enrollment::Deleted;
 use crate::events::fetch::{served_time, IntoTimestamp};
 use crate::events::lifecycle::{self, is_gone};
+use crate::events::rules;
 use crate::generated::types;
 use crate::transport::call::{Decoded, Operation};
 use crate::transport::context::{pick_context, Acknowledged, ResponseContext};
 use crate::transport::error::Error;
 use crate::transport::server_text::Scrub;
-use crate::validate::{self, quoted};
+use crate::validate::quoted;
 
 /// Registering a URL again leaves the same state (that URL, a secret the last answer holds):
 /// repeating it cannot do harm the caller did not ask for.
@@ -109,8 +110,8 @@ impl Webhooks {
             webhook_url: url.into(),
             request_context: None,
         };
-        validate::partner_id(&body.partner_id)
-            .and_then(|()| validate::webhook_url(&body.webhook_url))
+        rules::partner_id(&body.partner_id)
+            .and_then(|()| rules::webhook_url(&body.webhook_url))
             .map_err(|e| e.with_operation(REGISTER.id))?;
         self.client.execute(&REGISTER, &body).await
     }
@@ -155,7 +156,7 @@ impl Webhooks {
 
 /// `/v1/webhooks/{partner_id}`, the id checked and escaped.
 fn partner_path(operation: &Operation, partner_id: &str) -> Result<String, Error> {
-    validate::partner_id(partner_id).map_err(|e| e.with_operation(operation.id))?;
+    rules::partner_id(partner_id).map_err(|e| e.with_operation(operation.id))?;
     Ok(operation.path.replace(
         "{partner_id}",
         &utf8_percent_encode(partner_id, SEGMENT).to_string(),
@@ -202,7 +203,7 @@ impl CheckConnectivity {
     /// The body [`send`](Self::send) would send, as the generated type, or the first rule it
     /// breaks. Nothing is sent.
     pub fn body(&self) -> Result<types::WebhookCheckConnectivityRequest, Error> {
-        validate::partner_id(&self.partner_id)?;
+        rules::partner_id(&self.partner_id)?;
         let event_name = self
             .event_name
             .as_deref()
