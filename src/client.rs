@@ -105,16 +105,26 @@ impl Client {
     }
 
     /// Prospect enrollments (add, list, update, delete) and prospect events.
-    pub fn prospects(&self) -> crate::prospects::Prospects {
-        crate::prospects::Prospects::new(self.clone())
+    #[cfg(feature = "events")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+    pub fn prospects(&self) -> Prospects {
+        Prospects {
+            client: self.clone(),
+        }
     }
 
     /// Business enrollments (add, list, update, delete) and business events.
-    pub fn businesses(&self) -> crate::businesses::Businesses {
-        crate::businesses::Businesses::new(self.clone())
+    #[cfg(feature = "events")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+    pub fn businesses(&self) -> Businesses {
+        Businesses {
+            client: self.clone(),
+        }
     }
 
     /// The partner's webhook: register, get, delete, check connectivity.
+    #[cfg(feature = "events")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
     pub fn webhooks(&self) -> crate::webhooks::Webhooks {
         crate::webhooks::Webhooks::new(self.clone())
     }
@@ -151,6 +161,24 @@ impl Client {
             .call(operation, operation.path, Some(body))
             .await
     }
+}
+
+// The handles `Client` hands out per kind of entity. Each API family adds its methods to them in
+// an `impl` block of its own folder (the events family's: `events/prospects.rs`,
+// `events/businesses.rs`); a handle is built when a family that has methods on it is.
+
+/// Prospect enrollments and events, from [`Client::prospects`].
+#[cfg(feature = "events")]
+#[derive(Debug, Clone)]
+pub struct Prospects {
+    pub(crate) client: Client,
+}
+
+/// Business enrollments and events, from [`Client::businesses`].
+#[cfg(feature = "events")]
+#[derive(Debug, Clone)]
+pub struct Businesses {
+    pub(crate) client: Client,
 }
 
 /// `body` as JSON, for `operation`.

@@ -1,7 +1,7 @@
 //! Business enrollments (add: [`EnrollBusinesses`], update: [`UpdateBusinesses`], list,
 //! delete) and business events ([`FetchBusinessEvents`]).
 
-use crate::client::{json_body, Client};
+use crate::client::{json_body, Businesses, Client};
 use crate::events::enrollment::{Deleted, Enrollment, ListedEnrollment};
 use crate::events::event_types::BusinessEvent;
 use crate::events::fetch::{window_setters, Fetched, FetchedEvent, Window};
@@ -11,17 +11,8 @@ use crate::events::rules::{self, MAX_FETCH_IDS, MAX_IDS};
 use crate::generated::types;
 use crate::transport::error::Error;
 
-/// Business enrollments and events, from [`Client::businesses`].
-#[derive(Debug, Clone)]
-pub struct Businesses {
-    client: Client,
-}
-
+/// The events family's part of [`Businesses`]: enrollments, bulk jobs and fetched events.
 impl Businesses {
-    pub(crate) fn new(client: Client) -> Self {
-        Self { client }
-    }
-
     /// Enrolls businesses under `enrollment_key` (at least 4 characters): Explorium watches
     /// them for the event types given and delivers the events to the partner's webhook (see
     /// [`Client::webhooks`]), or keeps them for [`Businesses::events`].

@@ -1,7 +1,7 @@
 //! Prospect enrollments (add: [`EnrollProspects`], update: [`UpdateProspects`], list, delete)
 //! and prospect events ([`FetchProspectEvents`]).
 
-use crate::client::{json_body, Client};
+use crate::client::{json_body, Client, Prospects};
 use crate::events::enrollment::{Deleted, Enrollment, ListedEnrollment};
 use crate::events::event_types::ProspectEvent;
 use crate::events::fetch::{window_setters, Fetched, FetchedEvent, Window};
@@ -11,17 +11,8 @@ use crate::events::rules::{self, MAX_FETCH_IDS, MAX_IDS};
 use crate::generated::types;
 use crate::transport::error::Error;
 
-/// Prospect enrollments and events, from [`Client::prospects`].
-#[derive(Debug, Clone)]
-pub struct Prospects {
-    client: Client,
-}
-
+/// The events family's part of [`Prospects`]: enrollments, bulk jobs and fetched events.
 impl Prospects {
-    pub(crate) fn new(client: Client) -> Self {
-        Self { client }
-    }
-
     /// Enrolls any number of ids under `enrollment_key`, 20 to an enrollment, and reports what
     /// became of each: see [`EnrollAll`](crate::bulk::EnrollAll). Run it again with the same key
     /// to complete a job that failed or was interrupted: ids already enrolled are skipped.
