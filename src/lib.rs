@@ -10,6 +10,7 @@ mod events;
 mod transport;
 mod validate;
 
+pub mod bulk;
 pub mod generated;
 
 #[cfg(feature = "test-util")]
@@ -38,7 +39,7 @@ pub mod businesses {
 
 #[cfg(feature = "events")]
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
-pub use events::{bulk, webhook, webhooks};
+pub use events::{webhook, webhooks};
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,

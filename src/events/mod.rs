@@ -11,7 +11,7 @@ pub(crate) mod prospects;
 pub(crate) mod request;
 pub(crate) mod rules;
 
-pub mod bulk;
+pub(crate) mod bulk;
 pub mod webhook;
 pub mod webhooks;
 
