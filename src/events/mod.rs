@@ -10,6 +10,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod prospects;
 pub(crate) mod request;
 pub(crate) mod rules;
+pub(crate) mod time;
 
 pub(crate) mod bulk;
 pub mod webhook;
@@ -17,4 +18,5 @@ pub mod webhooks;
 
 pub use enrollment::{Deleted, Enrollment, ListedEnrollment};
 pub use event_types::{BusinessEvent, EventName, IntoEvent, ProspectEvent};
-pub use fetch::{FetchedEvent, IntoTimestamp};
+pub use fetch::FetchedEvent;
+pub use time::IntoTimestamp;

@@ -13,9 +13,9 @@ use serde_json::value::RawValue;
 
 use crate::client::Client;
 use crate::events::enrollment::Deleted;
-use crate::events::fetch::{served_time, IntoTimestamp};
 use crate::events::lifecycle::{self, is_gone};
 use crate::events::rules;
+use crate::events::time::{served_time, IntoTimestamp};
 use crate::generated::types;
 use crate::transport::call::{Decoded, Operation};
 use crate::transport::context::{pick_context, Acknowledged, ResponseContext};
@@ -232,7 +232,7 @@ impl CheckConnectivity {
         let event_time = match &self.event_time {
             None => None,
             Some(Ok(time)) => Some(*time),
-            Some(Err(text)) => Some(crate::events::fetch::given_time(
+            Some(Err(text)) => Some(crate::events::time::given_time(
                 "simulation.event_time",
                 text,
             )?),
