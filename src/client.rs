@@ -1,4 +1,6 @@
-//! [`Client`] and [`ClientBuilder`]: key, base URL, timeouts, retry policy, limits.
+//! [`Client`] and [`ClientBuilder`]: key, base URL, timeouts, retry policy, limits; the state
+//! every call of a client shares; and the entry points per family (`prospects()`,
+//! `businesses()`, `webhooks()`) with the handles they return.
 
 use std::fmt;
 use std::num::NonZeroU32;
