@@ -1,4 +1,6 @@
-//! [`Client`] and [`ClientBuilder`]: key, base URL, timeouts, retry policy, limits.
+//! [`Client`] and [`ClientBuilder`]: key, base URL, timeouts, retry policy, limits; the state
+//! every call of a client shares; and the entry points per family (`prospects()`,
+//! `businesses()`, `webhooks()`) with the handles they return.
 
 use std::fmt;
 use std::num::NonZeroU32;
@@ -12,11 +14,11 @@ use serde::Serialize;
 
 use bytes::Bytes;
 
-use crate::error::Error;
 use crate::generated;
-use crate::rate_limit::RateLimiter;
-use crate::retry::{Engine, RetryPolicy};
-use crate::transport::{Decoded, Operation};
+use crate::transport::call::{Decoded, Operation};
+use crate::transport::error::Error;
+use crate::transport::rate_limit::RateLimiter;
+use crate::transport::retry::{Engine, RetryPolicy};
 
 /// Explorium's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.explorium.ai";
@@ -105,16 +107,26 @@ impl Client {
     }
 
     /// Prospect enrollments (add, list, update, delete) and prospect events.
-    pub fn prospects(&self) -> crate::prospects::Prospects {
-        crate::prospects::Prospects::new(self.clone())
+    #[cfg(feature = "events")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+    pub fn prospects(&self) -> Prospects {
+        Prospects {
+            client: self.clone(),
+        }
     }
 
     /// Business enrollments (add, list, update, delete) and business events.
-    pub fn businesses(&self) -> crate::businesses::Businesses {
-        crate::businesses::Businesses::new(self.clone())
+    #[cfg(feature = "events")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+    pub fn businesses(&self) -> Businesses {
+        Businesses {
+            client: self.clone(),
+        }
     }
 
     /// The partner's webhook: register, get, delete, check connectivity.
+    #[cfg(feature = "events")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
     pub fn webhooks(&self) -> crate::webhooks::Webhooks {
         crate::webhooks::Webhooks::new(self.clone())
     }
@@ -151,6 +163,24 @@ impl Client {
             .call(operation, operation.path, Some(body))
             .await
     }
+}
+
+// The handles `Client` hands out per kind of entity. Each API family adds its methods to them in
+// an `impl` block of its own folder (the events family's: `events/prospects.rs`,
+// `events/businesses.rs`); a handle is built when a family that has methods on it is.
+
+/// Prospect enrollments and events, from [`Client::prospects`].
+#[cfg(feature = "events")]
+#[derive(Debug, Clone)]
+pub struct Prospects {
+    pub(crate) client: Client,
+}
+
+/// Business enrollments and events, from [`Client::businesses`].
+#[cfg(feature = "events")]
+#[derive(Debug, Clone)]
+pub struct Businesses {
+    pub(crate) client: Client,
 }
 
 /// `body` as JSON, for `operation`.
@@ -486,7 +516,7 @@ pub(crate) fn redacted(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
+    use crate::transport::error::ErrorKind;
 
     #[test]
     fn base_urls_are_checked() {

@@ -1,39 +1,58 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Built with no API family, the transport has no caller: what only the families call would be
+// reported unused.
+#![cfg_attr(not(feature = "events"), allow(dead_code))]
 
 mod client;
-mod enrollment;
-mod error;
+#[cfg(feature = "events")]
 mod events;
-mod fetch;
-mod lifecycle;
-mod rate_limit;
-mod request;
-mod retry;
-mod server_text;
 mod transport;
 mod validate;
 
 pub mod bulk;
-pub mod businesses;
 pub mod generated;
-pub mod prospects;
-pub mod webhook;
-pub mod webhooks;
 
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
 
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+pub mod prospects {
+    //! Prospect enrollments (add: [`EnrollProspects`], update: [`UpdateProspects`], list, delete)
+    //! and prospect events ([`FetchProspectEvents`]), from [`Prospects`].
+
+    pub use crate::client::Prospects;
+    pub use crate::events::prospects::{EnrollProspects, FetchProspectEvents, UpdateProspects};
+}
+
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+pub mod businesses {
+    //! Business enrollments (add: [`EnrollBusinesses`], update: [`UpdateBusinesses`], list,
+    //! delete) and business events ([`FetchBusinessEvents`]), from [`Businesses`].
+
+    pub use crate::client::Businesses;
+    pub use crate::events::businesses::{EnrollBusinesses, FetchBusinessEvents, UpdateBusinesses};
+}
+
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+pub use events::{webhook, webhooks};
+
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
-pub use enrollment::{Deleted, Enrollment, ListedEnrollment, RequestStatus, ResponseContext};
-pub use error::{Error, ErrorKind, FieldError};
-pub use events::{BusinessEvent, EventName, IntoEvent, ProspectEvent};
-pub use fetch::{FetchedEvent, IntoTimestamp};
-pub use retry::{
-    RetryPolicy, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
-    DEFAULT_MAX_RETRY_AFTER, DEFAULT_RETRY_BUDGET,
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+pub use events::{
+    BusinessEvent, Deleted, Enrollment, EventName, FetchedEvent, IntoEvent, IntoTimestamp,
+    ListedEnrollment, ProspectEvent,
+};
+pub use transport::{
+    Error, ErrorKind, FieldError, RequestStatus, ResponseContext, RetryPolicy,
+    DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRY_AFTER,
+    DEFAULT_RETRY_BUDGET,
 };

@@ -12,14 +12,16 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::client::Client;
-use crate::enrollment::{pick_context, Acknowledged, Deleted, ResponseContext};
-use crate::error::Error;
-use crate::fetch::{served_time, IntoTimestamp};
+use crate::events::enrollment::Deleted;
+use crate::events::lifecycle::{self, is_gone};
+use crate::events::rules;
+use crate::events::time::{served_time, IntoTimestamp};
 use crate::generated::types;
-use crate::lifecycle::{self, is_gone};
-use crate::server_text::Scrub;
-use crate::transport::{Decoded, Operation};
-use crate::validate::{self, quoted};
+use crate::transport::call::{Decoded, Operation};
+use crate::transport::context::{pick_context, Acknowledged, ResponseContext};
+use crate::transport::error::Error;
+use crate::transport::server_text::Scrub;
+use crate::validate::quoted;
 
 /// Registering a URL again leaves the same state (that URL, a secret the last answer holds):
 /// repeating it cannot do harm the caller did not ask for.
@@ -108,8 +110,8 @@ impl Webhooks {
             webhook_url: url.into(),
             request_context: None,
         };
-        validate::partner_id(&body.partner_id)
-            .and_then(|()| validate::webhook_url(&body.webhook_url))
+        rules::partner_id(&body.partner_id)
+            .and_then(|()| rules::webhook_url(&body.webhook_url))
             .map_err(|e| e.with_operation(REGISTER.id))?;
         self.client.execute(&REGISTER, &body).await
     }
@@ -154,7 +156,7 @@ impl Webhooks {
 
 /// `/v1/webhooks/{partner_id}`, the id checked and escaped.
 fn partner_path(operation: &Operation, partner_id: &str) -> Result<String, Error> {
-    validate::partner_id(partner_id).map_err(|e| e.with_operation(operation.id))?;
+    rules::partner_id(partner_id).map_err(|e| e.with_operation(operation.id))?;
     Ok(operation.path.replace(
         "{partner_id}",
         &utf8_percent_encode(partner_id, SEGMENT).to_string(),
@@ -201,7 +203,7 @@ impl CheckConnectivity {
     /// The body [`send`](Self::send) would send, as the generated type, or the first rule it
     /// breaks. Nothing is sent.
     pub fn body(&self) -> Result<types::WebhookCheckConnectivityRequest, Error> {
-        validate::partner_id(&self.partner_id)?;
+        rules::partner_id(&self.partner_id)?;
         let event_name = self
             .event_name
             .as_deref()
@@ -230,7 +232,10 @@ impl CheckConnectivity {
         let event_time = match &self.event_time {
             None => None,
             Some(Ok(time)) => Some(*time),
-            Some(Err(text)) => Some(crate::fetch::given_time("simulation.event_time", text)?),
+            Some(Err(text)) => Some(crate::events::time::given_time(
+                "simulation.event_time",
+                text,
+            )?),
         };
         let simulating = event_name.is_some() || number_of_events.is_some() || event_time.is_some();
         Ok(types::WebhookCheckConnectivityRequest {

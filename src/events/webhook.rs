@@ -68,7 +68,7 @@ use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::events::EventName;
+use crate::events::event_types::EventName;
 
 /// The header holding the delivery's Unix time in seconds.
 pub const TIMESTAMP_HEADER: &str = "X-Timestamp";

@@ -1,7 +1,8 @@
 //! What the enrollment builders share: the id and event lists and their setters.
 
-use crate::error::Error;
-use crate::events::{resolve, EventKind, IntoEvent};
+use crate::events::event_types::{resolve, EventKind, IntoEvent};
+use crate::events::rules;
+use crate::transport::error::Error;
 use crate::validate;
 
 /// The lists of one request, as the caller gave them; checked by [`Lists::checked`].
@@ -48,7 +49,7 @@ impl<E: EventKind> Lists<E> {
     ) -> Result<(Vec<String>, Vec<E>), Error> {
         let ids = validate::ids(ids_field, &self.ids, hex_len, max_ids)?;
         let events = resolve(&self.events)?;
-        validate::not_empty("event_types", &events)?;
+        rules::not_empty("event_types", &events)?;
         Ok((ids, events))
     }
 }
@@ -126,14 +127,14 @@ macro_rules! list_setters {
             pub fn event_types<I>(mut self, events: I) -> Self
             where
                 I: IntoIterator,
-                I::Item: crate::events::IntoEvent<$event>,
+                I::Item: crate::events::event_types::IntoEvent<$event>,
             {
                 self.lists.add_events(events);
                 self
             }
 
             /// Adds one event type. See the `event_types` setter.
-            pub fn event_type(mut self, event: impl crate::events::IntoEvent<$event>) -> Self {
+            pub fn event_type(mut self, event: impl crate::events::event_types::IntoEvent<$event>) -> Self {
                 self.lists.add_events([event]);
                 self
             }

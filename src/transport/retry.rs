@@ -13,7 +13,7 @@ use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
 use reqwest::StatusCode;
 use tokio::time::Instant;
 
-use crate::error::{Error, ErrorKind};
+use super::error::{Error, ErrorKind};
 
 /// Default number of attempts, the first one included.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
@@ -280,7 +280,7 @@ pub(crate) struct Engine {
     pub(crate) budget: Budget,
     pub(crate) attempt_timeout: Duration,
     pub(crate) deadline: Duration,
-    pub(crate) rate: crate::rate_limit::RateLimiter,
+    pub(crate) rate: super::rate_limit::RateLimiter,
     jitter: Mutex<fastrand::Rng>,
 }
 
@@ -289,7 +289,7 @@ impl Engine {
         policy: RetryPolicy,
         attempt_timeout: Duration,
         deadline: Duration,
-        rate: crate::rate_limit::RateLimiter,
+        rate: super::rate_limit::RateLimiter,
     ) -> Self {
         let jitter = policy
             .jitter_seed
@@ -324,7 +324,7 @@ impl Engine {
         judge: impl Fn(&T) -> Verdict,
     ) -> Ended<T>
     where
-        F: FnMut(Duration, crate::rate_limit::Permit<'a>) -> Fut,
+        F: FnMut(Duration, super::rate_limit::Permit<'a>) -> Fut,
         Fut: Future<Output = T>,
     {
         // A deadline too far to represent is no deadline.

@@ -1,7 +1,7 @@
 //! Event types: the generated enums, plus parsing from wire strings with clear errors.
 
-use crate::error::Error;
 use crate::generated::types;
+use crate::transport::error::Error;
 
 /// A prospect event type (3 values): the generated
 /// [`ProspectsEventIdentifier`](crate::generated::types::ProspectsEventIdentifier), so a value

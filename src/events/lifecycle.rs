@@ -31,13 +31,14 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::client::{json_body, Client};
-use crate::enrollment::{Acknowledged, Deleted, Enrollment, Listed, ListedEnrollment};
-use crate::error::{Error, ErrorKind};
-use crate::events::EventKind;
-use crate::request::{EnrollmentBody, Lists};
-use crate::retry::{self, Verdict};
-use crate::transport::{unsent_rate_limited, Operation, ENROLLMENT_CONSEQUENCE};
-use crate::validate::{self, MAX_IDS};
+use crate::events::enrollment::{Deleted, Enrollment, Listed, ListedEnrollment};
+use crate::events::event_types::EventKind;
+use crate::events::request::{EnrollmentBody, Lists};
+use crate::events::rules::{self, MAX_IDS};
+use crate::transport::call::{unsent_rate_limited, Operation, ENROLLMENT_CONSEQUENCE};
+use crate::transport::context::Acknowledged;
+use crate::transport::error::{Error, ErrorKind};
+use crate::transport::retry::{self, Verdict};
 
 /// The operations and id rules of prospects or businesses.
 #[derive(Debug)]
@@ -216,7 +217,7 @@ pub(crate) async fn send_add<E: EventKind + Serialize + ToString + Sync>(
     lists: &Lists<E>,
     reconcile: bool,
 ) -> Result<Enrollment, Error> {
-    let (ids, events) = validate::enrollment_key(enrollment_key)
+    let (ids, events) = rules::enrollment_key(enrollment_key)
         .and_then(|()| lists.checked(family.ids_field, family.hex_len, MAX_IDS))
         .map_err(|e| e.with_operation(family.add.id))?;
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -240,8 +241,8 @@ pub(crate) async fn send_update<E: EventKind + Serialize>(
     enrollment_key: &str,
     lists: &Lists<E>,
 ) -> Result<Enrollment, Error> {
-    let (ids, events) = validate::enrollment_id(enrollment_id)
-        .and_then(|()| validate::enrollment_key(enrollment_key))
+    let (ids, events) = rules::enrollment_id(enrollment_id)
+        .and_then(|()| rules::enrollment_key(enrollment_key))
         .and_then(|()| lists.checked(family.ids_field, family.hex_len, MAX_IDS))
         .map_err(|e| e.with_operation(family.update.id))?;
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();

@@ -238,7 +238,7 @@ impl Error {
     /// count as retryable. Never true for other 4xx, nor for invalid requests or responses.
     pub fn is_retryable(&self) -> bool {
         !self.inner.outcome_unknown
-            && crate::retry::is_retryable(
+            && super::retry::is_retryable(
                 self.inner.kind,
                 self.inner.status,
                 self.inner.safe_to_repeat,
