@@ -38,6 +38,10 @@ fn run(openapi_dir: &Path, out_dir: &Path) -> Result<(), Box<dyn std::error::Err
         .filter(|name| std::env::var_os(format!("CARGO_FEATURE_{}", name.to_uppercase())).is_some())
         .map(String::from)
         .collect();
+    println!("cargo::rustc-check-cfg=cfg(explorium_no_family)");
+    if enabled.is_empty() {
+        println!("cargo::rustc-cfg=explorium_no_family");
+    }
     let view = view::generation_view(&merged, &families, &enabled)?;
     let code = spec::generate(&view)?;
     // The crate's `schemars` feature: the registry its JSON Schema test reads.
