@@ -120,7 +120,8 @@ const LIST_SIZES: &str = "typify renders an array as a plain `Vec`: neither its 
     before sending; a body sent through `explorium::generated` directly is checked by the \
     service only (422, as the local test server does).";
 
-const STRING_RULES: &str = "typify renders a string with a `pattern` or `minLength` as a newtype \
+const STRING_RULES: &str =
+    "typify renders a string with a `pattern`, `minLength` or `maxLength` as a newtype \
     whose `Deserialize` and `FromStr` check the rule, so serde agrees with the upstream schema; \
     but the newtype is `#[serde(transparent)]` over `String`, so the derived schema says only \
     `string`.";
@@ -174,6 +175,14 @@ const KNOWN: &[Known] = &[
         type_name: "*",
         field: "*",
         rule: "minLength",
+        reason: STRING_RULES,
+    },
+    Known {
+        judges: &[Judge::Derived],
+        direction: Direction::Accepts,
+        type_name: "*",
+        field: "*",
+        rule: "maxLength",
         reason: STRING_RULES,
     },
     Known {
