@@ -124,14 +124,15 @@ impl Changes {
 /// Everything `refresh` found; writing it is [`apply`].
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
+    /// Overlay actions that would no longer apply to the refreshed documents (first: they
+    /// fail the build).
+    pub stale_corrections: Vec<Stale>,
     pub operations: Vec<Operation>,
     /// `(file name, content)` to write into `upstream/`.
     #[serde(skip)]
     pub writes: Vec<(String, String)>,
     /// File names to delete from `upstream/`.
     pub deletes: Vec<String>,
-    /// Overlay actions that would no longer apply to the refreshed documents.
-    pub stale_corrections: Vec<Stale>,
     /// What a refresh writes: committed -> source, for operations added, changed, renamed or
     /// removed.
     pub changes: Changes,

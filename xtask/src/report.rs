@@ -76,7 +76,7 @@ pub fn json(source: &Source, plan: &Plan, check: bool, prune: bool) -> String {
     let report = JsonReport {
         source: SourceSummary {
             name: &source.name,
-            form: source.form.name(),
+            form: source.form.key(),
             title: &source.title,
             version: &source.version,
             operations: source.documents.len(),

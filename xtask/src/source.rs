@@ -20,6 +20,14 @@ pub enum Form {
 }
 
 impl Form {
+    /// `full` or `page`, for the JSON report.
+    pub fn key(self) -> &'static str {
+        match self {
+            Form::Full => "full",
+            Form::Page => "page",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Form::Full => "full document",

@@ -396,3 +396,33 @@ fn the_published_document_reproduces_the_committed_extracts() {
         source.version
     );
 }
+
+#[test]
+fn an_operation_renamed_on_the_same_route_replaces_its_document() {
+    let dir = openapi_dir("renamed");
+    let text = fs::read_to_string(fixture("full-1.0.0.json"))
+        .unwrap()
+        .replace(
+            "\"operationId\": \"list_things\"",
+            "\"operationId\": \"get_things\"",
+        )
+        .replace("\"version\": \"1.0.0\"", "\"version\": \"1.0.1\"");
+    let source = dir.join("full-1.0.1.json");
+    fs::write(&source, text).unwrap();
+    let report = json_report(&dir, &source, &["--check"]);
+    assert_eq!(status_of(&report, "get_things"), "renamed");
+    assert_eq!(status_of(&report, "list_things"), "(absent)");
+    assert_eq!(report["deletes"], serde_json::json!(["list_things.json"]));
+    assert!(report["breaking"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("operation list_things renamed get_things"));
+    let (text, outcome) = refresh(&dir, &source, &[]).unwrap();
+    assert_eq!(outcome, Outcome::Written);
+    assert!(
+        text.contains("! renamed  list_things -> get_things (GET /v1/things)"),
+        "{text}"
+    );
+    assert!(!dir.join("upstream/list_things.json").exists());
+    assert!(dir.join("upstream/get_things.json").exists());
+}
