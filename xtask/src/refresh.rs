@@ -17,7 +17,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::diff::{self, Change, Kind, SchemaStatus};
+use crate::diff::{self, Change, SchemaStatus};
 use crate::overlay::{stale_actions, Stale};
 use crate::source::{Form, Source, SourceDocument};
 use crate::upstream::Committed;
@@ -432,9 +432,4 @@ pub fn apply(plan: &Plan, upstream: &Path) -> Result<(), String> {
             .map_err(|e| format!("{}: cannot delete: {e}", path.display()))?;
     }
     Ok(())
-}
-
-/// `true` if `kind` is about documentation only.
-pub fn is_documentation(change: &Change) -> bool {
-    change.kind == Kind::Documentation
 }

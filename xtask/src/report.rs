@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::refresh::{is_documentation, Changes, Plan, SchemaFate, Status};
+use crate::diff::{Change, Kind};
+use crate::refresh::{Changes, Plan, SchemaFate, Status};
 use crate::source::Source;
 
 /// How the run ended, and the exit status it gives.
@@ -300,10 +301,10 @@ fn changes(o: &mut String, changes: &Changes) {
 }
 
 /// Each change on a line; documentation changes counted on one.
-fn change_lines(o: &mut String, list: &[crate::diff::Change]) {
+fn change_lines(o: &mut String, list: &[Change]) {
     let mut documentation = 0;
     for c in list {
-        if is_documentation(c) {
+        if c.kind == Kind::Documentation {
             documentation += 1;
             continue;
         }

@@ -145,7 +145,18 @@ pub fn parse(name: &str, text: &str) -> Result<Source, String> {
             notes,
         });
     }
-    let block = openapi_block(text).map_err(fail)?;
+    let block = openapi_block(text).map_err(|e| {
+        let yaml: Option<Value> = serde_saphyr::from_str(text).ok();
+        if yaml.is_some_and(|v| v.get("openapi").is_some()) {
+            fail(
+                "an OpenAPI document in YAML: the full document is read in the JSON form \
+                  Explorium publishes (its extracts copy the JSON as published)"
+                    .into(),
+            )
+        } else {
+            fail(e)
+        }
+    })?;
     let value: Value = serde_saphyr::from_str(&block.content)
         .map_err(|e| fail(format!("the OpenAPI block is not valid YAML: {e}")))?;
     let (operation_id, method, path) = one_operation(&value).map_err(fail)?;
@@ -357,6 +368,12 @@ mod tests {
         }
         let error = load("http://127.0.0.1:9/openapi.json").unwrap_err();
         assert!(error.contains("only https:// URLs"), "{error}");
+    }
+
+    #[test]
+    fn a_yaml_full_document_is_named_as_such() {
+        let error = parse("openapi.yaml", "openapi: 3.1.0\npaths: {}\n").unwrap_err();
+        assert!(error.contains("an OpenAPI document in YAML"), "{error}");
     }
 
     #[test]
