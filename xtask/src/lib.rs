@@ -5,6 +5,10 @@
 //! `openapi/upstream/`, with a report of what changed.
 
 pub mod diff;
+// The overlay's edits and the version order, exactly as the build applies them.
+#[path = "../../build/document_ops.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod document_ops;
 pub mod extract;
 pub mod json;
 pub mod overlay;

@@ -4,11 +4,13 @@
 //! later action sees what earlier ones did); where the build stops at the first action that
 //! matches nothing, this names every such action, with its description.
 //!
-//! The update and removal below mirror `build/spec.rs` (the build's pipeline), which cannot be
-//! included here: it brings the generator (progenitor) with it. Keep the two in step.
+//! The update and removal are the build's own (`build/document_ops.rs`, which `build/spec.rs`
+//! includes too); `build/spec.rs` itself is not included here: it brings the generator.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use crate::document_ops::{remove_at, update_at};
 use serde_json_path::JsonPath;
 
 /// A correction that would fail the build.
@@ -93,60 +95,6 @@ pub fn stale_actions(
         }
     }
     Ok(stale)
-}
-
-fn update_at(document: &mut Value, pointer: &str, update: &Value) -> Result<(), String> {
-    match (document.pointer_mut(pointer), update) {
-        (Some(Value::Object(target)), Value::Object(update)) => {
-            deep_merge(target, update);
-            Ok(())
-        }
-        (Some(Value::Array(target)), update) => {
-            target.push(update.clone());
-            Ok(())
-        }
-        (Some(Value::Object(_)), _) => {
-            Err(format!("`{pointer}` is an object, so `update` must be one"))
-        }
-        (Some(_), _) => Err(format!("`{pointer}` is neither an object nor an array")),
-        (None, _) => Ok(()),
-    }
-}
-
-/// Overlay 1.0 update: values replace, objects merge recursively, arrays are appended to.
-fn deep_merge(target: &mut Map<String, Value>, update: &Map<String, Value>) {
-    for (key, value) in update {
-        match (target.get_mut(key), value) {
-            (Some(Value::Object(existing)), Value::Object(value)) => deep_merge(existing, value),
-            (Some(Value::Array(existing)), Value::Array(value)) => {
-                existing.extend(value.iter().cloned())
-            }
-            _ => {
-                target.insert(key.clone(), value.clone());
-            }
-        }
-    }
-}
-
-fn remove_at(document: &mut Value, pointer: &str) -> Result<(), String> {
-    let (parent, last) = pointer
-        .rsplit_once('/')
-        .ok_or("the document root cannot be removed")?;
-    let key = last.replace("~1", "/").replace("~0", "~");
-    match document.pointer_mut(parent) {
-        Some(Value::Object(map)) => {
-            map.shift_remove(&key);
-        }
-        Some(Value::Array(items)) => {
-            if let Ok(index) = key.parse::<usize>() {
-                if index < items.len() {
-                    items.remove(index);
-                }
-            }
-        }
-        _ => {}
-    }
-    Ok(())
 }
 
 #[cfg(test)]
