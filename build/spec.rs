@@ -226,7 +226,14 @@ pub(crate) fn read_upstream(dir: &Path) -> Result<Vec<Source>, SpecError> {
 pub(crate) fn read_source(path: &Path) -> Result<Source, SpecError> {
     let name = display_name(path);
     let text = fs::read_to_string(path).map_err(|e| io_error(path, e))?;
-    let document = parse_yaml(&name, &text)?;
+    // JSON is YAML, but a JSON parser reads the extracts (1.5 MB) several times faster.
+    let document = match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => serde_json::from_str(&text).map_err(|e| SpecError::Invalid {
+            file: name.clone(),
+            message: format!("invalid JSON: {e}"),
+        })?,
+        _ => parse_yaml(&name, &text)?,
+    };
     if !document.is_object() {
         return Err(SpecError::Invalid {
             file: name,
