@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
+use super::json::field as get;
 use serde_json::{json, Map, Value};
 
 use super::schema::detail;
@@ -13,9 +14,9 @@ pub const MAX_SUGGESTIONS: usize = 20;
 
 /// The suggestions for a valid request's `field`, `query` and `semantic_search`.
 pub(super) fn answer(world: &World, params: &Map<String, Value>) -> Result<Vec<Value>, Vec<Value>> {
-    let field = params["field"].as_str().unwrap_or_default();
-    let query = params["query"].as_str().unwrap_or_default();
-    let semantic = params["semantic_search"] == Value::Bool(true);
+    let field = get(params, "field").as_str().unwrap_or_default();
+    let query = get(params, "query").as_str().unwrap_or_default();
+    let semantic = get(params, "semantic_search").as_bool() == Some(true);
     let Some(values) = suggestions(world, field) else {
         return Err(vec![detail(
             vec!["query".into(), "field".into()],

@@ -1,6 +1,7 @@
 //! Fetch (search) and stats: the documents' filters applied to the world, pagination by page
 //! number or cursor, and the counts statistics report.
 
+use super::json::field as get;
 use serde_json::{json, Map, Value};
 
 use super::matching::name_key;
@@ -180,26 +181,26 @@ impl Query {
             };
             let test = if shape.contains_key("topics") {
                 let levels = &super::world::vocab().intent_levels;
-                let level = value["topic_intent_level"]
+                let level = get(value, "topic_intent_level")
                     .as_str()
                     .and_then(|l| levels.iter().position(|x| x == l));
                 Test::Topics(strings("topics"), level)
             } else if shape.contains_key("last_occurrence") {
                 Test::Events(
                     strings("values"),
-                    value["last_occurrence"].as_i64().unwrap_or(i64::MAX),
+                    get(value, "last_occurrence").as_i64().unwrap_or(i64::MAX),
                 )
             } else if shape.contains_key("include_related_job_titles") {
                 Test::Titles(
                     strings("values"),
-                    value["include_related_job_titles"] == Value::Bool(true),
+                    get(value, "include_related_job_titles").as_bool() == Some(true),
                 )
             } else if shape.contains_key("values") {
                 Test::Values(strings("values"))
             } else if shape.contains_key("value") {
-                Test::Exists(value["value"].as_bool().unwrap_or(true))
+                Test::Exists(get(value, "value").as_bool().unwrap_or(true))
             } else if shape.contains_key("gte") || shape.contains_key("lte") {
-                Test::Range(value["gte"].as_i64(), value["lte"].as_i64())
+                Test::Range(get(value, "gte").as_i64(), get(value, "lte").as_i64())
             } else {
                 errors.push(detail(
                     loc,
@@ -211,7 +212,7 @@ impl Query {
             out.push(Filter {
                 field,
                 test,
-                negate: value["negate"] == Value::Bool(true),
+                negate: get(value, "negate").as_bool() == Some(true),
             });
         }
         if errors.is_empty() {
@@ -412,8 +413,8 @@ pub(super) fn fetch(
     response: &Value,
     body: &Map<String, Value>,
 ) -> Result<Page, Vec<Value>> {
-    let size = body["size"].as_u64().unwrap_or(1) as usize;
-    let page_size = body["page_size"].as_u64().unwrap_or(1) as usize;
+    let size = get(body, "size").as_u64().unwrap_or(1) as usize;
+    let page_size = get(body, "page_size").as_u64().unwrap_or(1) as usize;
     if size < page_size {
         return Err(vec![detail(
             vec!["body".into(), "size".into()],
@@ -449,7 +450,7 @@ pub(super) fn fetch(
         .iter()
         .find_map(|s| s.pointer("/properties/data/items"))
         .unwrap_or(&Value::Null);
-    let preview = body["mode"] == "preview";
+    let preview = get(body, "mode") == "preview";
     let mut fields = Map::new();
     let (start, end) = match body.get("next_cursor").and_then(Value::as_str) {
         Some(cursor) => {
@@ -478,7 +479,7 @@ pub(super) fn fetch(
             (start, end)
         }
         None => {
-            let page = body["page"].as_u64().unwrap_or(1).max(1) as usize;
+            let page = get(body, "page").as_u64().unwrap_or(1).max(1) as usize;
             // The last page carries the remainder: 250 rows by 100 are pages of 100 and 150.
             let pages = if reachable == 0 {
                 0

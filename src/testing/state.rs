@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasher, RandomState};
 use std::time::SystemTime;
 
+use super::json::field as get;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
@@ -307,7 +308,7 @@ fn data(state: &mut State, call: &Call<'_>) -> Response<Body> {
                 Err(details) => invalid(details),
                 Ok(page) => {
                     // `full` rows cost a credit each; a preview is free.
-                    let cost = if call.body["mode"] == "full" {
+                    let cost = if get(&call.body, "mode") == "full" {
                         page.rows as u64
                     } else {
                         0
