@@ -796,3 +796,71 @@ pub(crate) const SKILLS: &[(&str, &[&str])] = &[
     ("marketing", &["SEO", "Content marketing", "HubSpot"]),
     ("finance", &["Financial modeling", "Excel", "Forecasting"]),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::spec::spec;
+
+    #[test]
+    fn the_documents_lists_are_found_and_the_tables_fit_them() {
+        let vocab = Vocab::read(spec().unwrap());
+        assert_eq!(vocab.countries.len(), 250);
+        assert_eq!(vocab.regions.len(), 4883);
+        let us = vocab.country("us").unwrap();
+        assert_eq!(vocab.countries[usize::from(us)].1, "united states");
+        assert_eq!(
+            vocab.regions[vocab.region("us-ca").unwrap() as usize].1,
+            "california"
+        );
+        for list in [&vocab.sizes, &vocab.revenues, &vocab.ages, &vocab.locations] {
+            assert!(!list.is_empty());
+        }
+        assert!(vocab.departments.contains(&"engineering".to_string()));
+        assert!(vocab.levels.contains(&"director".to_string()));
+        assert!(vocab.business_events.contains(&"new_product".to_string()));
+        assert_eq!(
+            vocab.intent_levels,
+            ["emerging_intent", "high_intent", "very_high_intent"]
+        );
+        for (city, region, _) in CITIES {
+            assert!(vocab.region(region).is_some(), "{city}: {region}");
+        }
+        assert!(CITIES[..US_CITIES]
+            .iter()
+            .all(|(_, r, _)| r.starts_with("us-")));
+        assert!(!CITIES[US_CITIES].1.starts_with("us-"));
+        for (country, _) in CALLING_CODES {
+            assert!(vocab.country(country).is_some(), "{country}");
+        }
+        for (_, _, _, city, industry, size, revenue) in DOCUMENTED {
+            assert!(*city < CITIES.len() && *industry < INDUSTRIES.len());
+            assert!(*size < vocab.sizes.len() && *revenue < vocab.revenues.len());
+        }
+    }
+
+    #[test]
+    fn each_technology_category_is_a_key_of_the_technographics_output() {
+        let spec = spec().unwrap();
+        let operation = spec.operation("businesses_technographics_enrich").unwrap();
+        let response = spec.resolve(operation.response.as_ref().unwrap());
+        let output = spec.resolve(&response["properties"]["data"]["anyOf"][0]);
+        for (tech, _, key) in TECHS {
+            assert!(output["properties"].get(*key).is_some(), "{tech}: {key}");
+        }
+    }
+
+    #[test]
+    fn plain_list_patterns_are_read_and_others_are_not() {
+        assert_eq!(
+            alternatives(r"^(aruba|åland\ islands|escaldes\-engordany)$").unwrap(),
+            ["aruba", "åland islands", "escaldes-engordany"]
+        );
+        assert_eq!(alternatives("^[a-f0-9]{32}$"), None);
+        assert_eq!(alternatives(r"^\+(9[976]\d|7|1)\d{1,12}$"), None);
+        assert_eq!(
+            title_case("tanzania, united republic of"),
+            "Tanzania, United Republic Of"
+        );
+    }
+}
