@@ -4,7 +4,7 @@
 //! seed and sizes always make the same world (ids included) with this build of the crate.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use fastrand::Rng;
 
@@ -356,19 +356,9 @@ pub(super) fn region_country(vocab: &Vocab, region: u32) -> Option<u16> {
 }
 
 impl Base {
-    /// The id look-ups, and each industry's businesses.
+    /// The id look-ups.
     fn index(&mut self) {
-        self.business_ids = self
-            .businesses
-            .iter()
-            .enumerate()
-            .map(|(i, b)| (b.id.clone(), i as u32))
-            .collect::<HashMap<_, _>>();
-        self.prospect_ids = self
-            .prospects
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.clone(), i as u32))
-            .collect::<HashMap<_, _>>();
+        self.business_ids = super::ids_of(&self.businesses, |b| &b.id);
+        self.prospect_ids = super::ids_of(&self.prospects, |p| &p.id);
     }
 }
