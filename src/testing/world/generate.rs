@@ -49,18 +49,21 @@ pub(super) fn generate(vocab: &Vocab, seed: u64, businesses: usize, prospects: u
     let (cities, us_cities) = cities(vocab);
     let mut names = HashSet::new();
     let mut base = Base::default();
-    for (i, (id, name, domain, city, industry, size, revenue)) in
-        DOCUMENTED.iter().take(businesses).enumerate()
-    {
-        names.insert(name.to_string());
-        let mut business =
-            generated_business(&mut rng, vocab, &cities, us_cities, name.to_string());
-        business.id = (*id).to_string();
-        business.domain = Some((*domain).to_string());
-        business.place = cities.get(*city).cloned().unwrap_or(business.place);
-        business.industry = *industry as u8;
-        business.size = (*size).min(vocab.sizes.len().saturating_sub(1)) as u8;
-        business.revenue = (*revenue).min(vocab.revenues.len().saturating_sub(1)) as u8;
+    for (i, company) in DOCUMENTED.iter().take(businesses).enumerate() {
+        names.insert(company.name.to_string());
+        let mut business = generated_business(
+            &mut rng,
+            vocab,
+            &cities,
+            us_cities,
+            company.name.to_string(),
+        );
+        business.id = company.id.to_string();
+        business.domain = Some(company.domain.to_string());
+        business.place = cities.get(company.city).cloned().unwrap_or(business.place);
+        business.industry = company.industry as u8;
+        business.size = company.size.min(vocab.sizes.len().saturating_sub(1)) as u8;
+        business.revenue = company.revenue.min(vocab.revenues.len().saturating_sub(1)) as u8;
         business.seed = i as u64;
         base.businesses.push(business);
     }

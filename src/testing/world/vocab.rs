@@ -547,45 +547,57 @@ pub(crate) const TOPICS: &[&str] = &[
     "data: data warehousing",
 ];
 
-/// Companies the documentation's examples name, with the ids they give them: (id, name,
-/// domain, city, industry index, size index, revenue index).
-pub(crate) const DOCUMENTED: &[(&str, &str, &str, usize, usize, usize, usize)] = &[
-    (
-        "8adce3ca1cef0c986b22310e369a0793",
-        "Apple",
-        "apple.com",
-        3,
-        18,
-        7,
-        12,
-    ),
-    (
-        "a34bacf839b923770b2c360eefa26748",
-        "Microsoft Corporation",
-        "microsoft.com",
-        10,
-        1,
-        7,
-        12,
-    ),
-    (
-        "340c8040bd50cbab9c7df718bbe51cc9",
-        "Explorium",
-        "explorium.ai",
-        0,
-        0,
-        3,
-        4,
-    ),
-    (
-        "e11943a6031a0e6114ae69c257617980",
-        "PepsiCo",
-        "pepsico.com",
-        16,
-        17,
-        7,
-        11,
-    ),
+/// A company the documentation's examples name, with the id they give it; `city` indexes
+/// [`CITIES`], `industry` [`INDUSTRIES`], `size` and `revenue` the document's range enums.
+pub(crate) struct Documented {
+    pub(crate) id: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) domain: &'static str,
+    pub(crate) city: usize,
+    pub(crate) industry: usize,
+    pub(crate) size: usize,
+    pub(crate) revenue: usize,
+}
+
+/// The companies of the documentation's examples: Apple in Cupertino, Microsoft in Redmond
+/// (10,001+ employees, 100B-1T), Explorium (51-200, 25M-75M), PepsiCo (10B-100B).
+pub(crate) const DOCUMENTED: &[Documented] = &[
+    Documented {
+        id: "8adce3ca1cef0c986b22310e369a0793",
+        name: "Apple",
+        domain: "apple.com",
+        city: 3,
+        industry: 18,
+        size: 7,
+        revenue: 11,
+    },
+    Documented {
+        id: "a34bacf839b923770b2c360eefa26748",
+        name: "Microsoft Corporation",
+        domain: "microsoft.com",
+        city: 10,
+        industry: 1,
+        size: 7,
+        revenue: 11,
+    },
+    Documented {
+        id: "340c8040bd50cbab9c7df718bbe51cc9",
+        name: "Explorium",
+        domain: "explorium.ai",
+        city: 0,
+        industry: 0,
+        size: 2,
+        revenue: 5,
+    },
+    Documented {
+        id: "e11943a6031a0e6114ae69c257617980",
+        name: "PepsiCo",
+        domain: "pepsico.com",
+        city: 16,
+        industry: 17,
+        size: 7,
+        revenue: 10,
+    },
 ];
 
 pub(crate) const FIRST_NAMES: &[&str] = &[
@@ -833,10 +845,12 @@ mod tests {
         for (country, _) in CALLING_CODES {
             assert!(vocab.country(country).is_some(), "{country}");
         }
-        for (_, _, _, city, industry, size, revenue) in DOCUMENTED {
-            assert!(*city < CITIES.len() && *industry < INDUSTRIES.len());
-            assert!(*size < vocab.sizes.len() && *revenue < vocab.revenues.len());
+        for company in DOCUMENTED {
+            assert!(company.city < CITIES.len() && company.industry < INDUSTRIES.len());
+            assert!(company.size < vocab.sizes.len() && company.revenue < vocab.revenues.len());
         }
+        assert_eq!(vocab.revenues[DOCUMENTED[0].revenue], "100B-1T");
+        assert_eq!(vocab.sizes[DOCUMENTED[0].size], "10001+");
     }
 
     #[test]
