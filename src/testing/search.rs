@@ -315,10 +315,10 @@ impl Filter {
             }
             (Field::HasWebsite, Test::Exists(wanted)) => company.domain.is_some() == *wanted,
             (Field::HasEmail, Test::Exists(wanted)) => {
-                person.is_some_and(|p| world.email(p).is_some() == *wanted)
+                person.is_some_and(|p| world.has_email(p) == *wanted)
             }
             (Field::HasPhone, Test::Exists(wanted)) => {
-                person.is_some_and(|p| world.phone(p).is_some() == *wanted)
+                person.is_some_and(|p| world.has_phone(p) == *wanted)
             }
             (Field::Experience | Field::Role, Test::Range(gte, lte)) => person.is_some_and(|p| {
                 let months = i64::from(if self.field == Field::Experience {

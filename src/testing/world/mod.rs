@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 pub use records::{InvalidEntity, TestBusiness, TestProspect, WorldBusiness, WorldProspect};
 
+use crate::testing::matching::Keys;
 use vocab::{Vocab, CALLING_CODES, INDUSTRIES, ROLES, TECHS};
 
 /// How many businesses the seeded world has by default.
@@ -152,6 +153,8 @@ pub(crate) struct Base {
     pub(crate) prospects: Vec<Person>,
     business_ids: HashMap<String, u32>,
     prospect_ids: HashMap<String, u32>,
+    /// The match keys of the businesses and of the prospects, made as matches need them.
+    keys: [Keys; 2],
 }
 
 /// What a server's world is made of.
@@ -306,6 +309,44 @@ impl World {
     pub(crate) fn person_index(&self, id: &str) -> Option<u32> {
         self.added_prospects
             .index(&self.base.prospects, &self.base.prospect_ids, id)
+    }
+
+    /// The match keys of the seeded entities, each table made once per process.
+    pub(crate) fn seeded_keys(&self, entity: Entity) -> &Keys {
+        match entity {
+            Entity::Business => &self.base.keys[0],
+            Entity::Prospect => &self.base.keys[1],
+        }
+    }
+
+    /// The indices of the inserted entities.
+    pub(crate) fn added(&self, entity: Entity) -> std::ops::Range<u32> {
+        let (seeded, added) = match entity {
+            Entity::Business => (self.base.businesses.len(), self.added_businesses.rows.len()),
+            Entity::Prospect => (self.base.prospects.len(), self.added_prospects.rows.len()),
+        };
+        seeded as u32..(seeded + added) as u32
+    }
+
+    /// Whether the prospect has a professional email, without making it.
+    pub(crate) fn has_email(&self, person: &Person) -> bool {
+        match person.email {
+            Contact::None => false,
+            Contact::Given(_) => true,
+            Contact::Derived => self.company(person).domain.is_some(),
+        }
+    }
+
+    /// Whether the prospect has a phone number, without making it.
+    pub(crate) fn has_phone(&self, person: &Person) -> bool {
+        match person.phone {
+            Contact::None => false,
+            Contact::Given(_) => true,
+            Contact::Derived => {
+                let country = self.country_code(&person.place);
+                CALLING_CODES.iter().any(|(c, _)| *c == country)
+            }
+        }
     }
 
     /// The prospects working at a business: its seeded ones, then inserted ones.
