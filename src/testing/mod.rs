@@ -452,13 +452,6 @@ pub fn response_schema(operation_id: &str) -> Option<serde_json::Value> {
     spec.response_root(spec.operation(operation_id)?)
 }
 
-/// The ids of the merged document's operations, in its order.
-pub fn operation_ids() -> Vec<String> {
-    spec::spec()
-        .map(|spec| spec.operations().iter().map(|o| o.id.clone()).collect())
-        .unwrap_or_default()
-}
-
 /// A running local server. Shut down when dropped.
 ///
 /// One per test: each binds its own port and keeps its own state, so tests in parallel do not
