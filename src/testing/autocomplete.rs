@@ -6,7 +6,8 @@ use super::json::field as get;
 use serde_json::{json, Map, Value};
 
 use super::schema::detail;
-use super::world::vocab::{title_case, TOPICS};
+use super::world::tables::{INDUSTRIES, TOPICS};
+use super::world::vocab::title_case;
 use super::world::World;
 
 /// At most this many suggestions are answered.
@@ -91,7 +92,7 @@ fn suggestions(world: &World, field: &str) -> Option<Vec<(String, String)>> {
             codes
                 .into_iter()
                 .map(|code| {
-                    let description = super::world::vocab::INDUSTRIES
+                    let description = INDUSTRIES
                         .iter()
                         .find(|i| i.naics == code)
                         .map_or("", |i| i.naics_description);

@@ -363,6 +363,7 @@
 mod autocomplete;
 mod clock;
 mod credits;
+mod data;
 mod deliveries;
 mod enrich;
 mod events;

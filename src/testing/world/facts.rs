@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::vocab::{self, SKILLS};
+use super::tables::{SKILLS, TECHS};
 use super::World;
 use crate::testing::synth::{hash, Facts};
 
@@ -173,7 +173,7 @@ impl World {
             &["full_tech_stack"],
             json!(techs.iter().map(|t| t.0).collect::<Vec<_>>()),
         );
-        for (_, _, key) in vocab::TECHS {
+        for (_, _, key) in TECHS {
             let in_category: Vec<&str> =
                 techs.iter().filter(|t| t.2 == *key).map(|t| t.0).collect();
             facts.insert((*key).to_string(), json!(in_category));

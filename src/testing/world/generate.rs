@@ -8,10 +8,11 @@ use std::collections::HashSet;
 
 use fastrand::Rng;
 
-use super::vocab::{
-    self, Vocab, CITIES, DOCUMENTED, FIRST_NAMES, INDUSTRIES, LAST_NAMES, NAME_WORDS, TECHS,
+use super::tables::{
+    CALLING_CODES, CITIES, DOCUMENTED, FIRST_NAMES, INDUSTRIES, LAST_NAMES, NAME_WORDS, TECHS,
     TOPICS, US_CITIES,
 };
+use super::vocab::Vocab;
 use super::{Base, Biz, Contact, Person, Place};
 
 /// Employees-range weights for the number of prospects a business has, by size index.
@@ -305,7 +306,7 @@ fn generated_person(
         .countries
         .get(usize::from(place.country))
         .map_or("", |c| c.0.as_str());
-    let has_phone = vocab::CALLING_CODES.iter().any(|(c, _)| *c == country) && rng.u8(..100) < 45;
+    let has_phone = CALLING_CODES.iter().any(|(c, _)| *c == country) && rng.u8(..100) < 45;
     let has_email = company.domain.is_some() && rng.u8(..100) < 80;
     let experience = rng.u16(12..=480);
     Person {
