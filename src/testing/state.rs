@@ -10,13 +10,15 @@ use hyper::{Response, StatusCode};
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
+use super::credits::{self, Ledger};
 use super::deliveries::{self, Delivery, Outgoing};
 use super::events::{Query, StoredEvent};
 use super::journal::Journal;
 use super::rate_limit::Windows;
 use super::serve::{json_response, Body};
-use super::spec::{Effect, Operation};
+use super::spec::{Effect, Operation, Spec};
 use super::webhooks::{self, StoredWebhook};
+use super::world::{World, WorldConfig};
 use super::Fault;
 
 /// An enrollment the server keeps.
@@ -46,14 +48,29 @@ pub(super) struct State {
     /// By API key (its index) and partner id.
     pub(super) webhooks: BTreeMap<(usize, String), StoredWebhook>,
     pub(super) deliveries: VecDeque<Delivery>,
+    pub(super) ledger: Ledger,
+    /// Made on first use: most tests never need it.
+    world: Option<World>,
+    world_config: WorldConfig,
+    /// The year at start, for company ages.
+    year: u16,
     journal_capacity: usize,
     ids: RandomState,
     counter: u64,
 }
 
 impl State {
-    pub(super) fn new(journal_capacity: usize) -> Self {
+    pub(super) fn new(
+        journal_capacity: usize,
+        world_config: WorldConfig,
+        credits: u64,
+        year: u16,
+    ) -> Self {
         Self {
+            ledger: Ledger::new(credits),
+            world: None,
+            world_config,
+            year,
             enrollments: HashMap::new(),
             faults: VecDeque::new(),
             journal: Journal::new(journal_capacity),
@@ -65,6 +82,12 @@ impl State {
             ids: RandomState::new(),
             counter: 0,
         }
+    }
+
+    /// The world, made on first use.
+    pub(super) fn world(&mut self) -> &mut World {
+        let (config, year) = (self.world_config, self.year);
+        self.world.get_or_insert_with(|| World::new(config, year))
     }
 
     pub(super) fn hex(&mut self) -> u64 {
@@ -164,7 +187,10 @@ impl State {
 
 /// A valid request, as the state sees it.
 pub(super) struct Call<'a> {
+    pub(super) spec: &'a Spec,
     pub(super) operation: &'a Operation,
+    /// Its path and query parameters, converted and defaulted.
+    pub(super) params: Map<String, Value>,
     /// The path asked for, under the server's prefix: path parameters are read from it.
     pub(super) path: &'a str,
     /// The API key's index: what the service calls the account.
@@ -187,10 +213,20 @@ impl Call<'_> {
 
     /// The documented success body: the response context, then `fields`.
     pub(super) fn success(&self, state: &mut State, fields: Map<String, Value>) -> Response<Body> {
+        self.answer(state, "success", fields)
+    }
+
+    /// A 200 answer: the response context with this `request_status`, then `fields`.
+    pub(super) fn answer(
+        &self,
+        state: &mut State,
+        status: &str,
+        fields: Map<String, Value>,
+    ) -> Response<Body> {
         let mut body = Map::new();
         body.insert(
             self.context_name.into(),
-            response_context(state, self.started, "success"),
+            response_context(state, self.started, status),
         );
         body.extend(fields);
         json_response(StatusCode::OK, &Value::Object(body))
@@ -225,6 +261,12 @@ pub(super) fn apply(state: &mut State, call: Call<'_>) -> Answer {
         Effect::GetWebhook => webhooks::get(state, &call),
         Effect::DeleteWebhook => webhooks::delete(state, &call),
         Effect::CheckWebhookConnectivity => return webhooks::check(state, &call),
+        Effect::Match | Effect::Fetch | Effect::Stats | Effect::Autocomplete | Effect::Enrich => {
+            super::data::answer(state, &call)
+        }
+        Effect::CreditsSummary => credits::summary(state, &call),
+        Effect::CreditsAggregation => credits::aggregation(state, &call),
+        Effect::Text => super::data::text(&call),
         Effect::NotSimulated => {
             let operation = call.operation;
             let details = format!(
