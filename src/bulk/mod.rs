@@ -17,6 +17,7 @@
 // jobs, and their report types, live in its own folder and are re-exported here.
 
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::transport::error::Error;
+
+#[cfg(any(feature = "match", feature = "enrich"))]
+mod chunks;
+#[cfg(any(feature = "match", feature = "enrich"))]
+pub(crate) use chunks::settings_setters;
+#[cfg(any(feature = "match", feature = "enrich"))]
+pub use chunks::Report;
 
 #[cfg(feature = "events")]
 pub use crate::events::bulk::{
@@ -93,6 +101,21 @@ impl Settings {
         steps: Vec<StepFuture<R>>,
         mut done: impl FnMut(usize, R),
     ) {
+        self.run_until(deadline, steps, |index, result| {
+            done(index, result);
+            ControlFlow::Continue(())
+        })
+        .await;
+    }
+
+    /// [`Settings::run`], stopped when `done` breaks: no step starts after that (the steps in
+    /// flight finish, and `done` hears of them); those never started keep their outcomes.
+    pub(crate) async fn run_until<R: Send + 'static>(
+        &self,
+        deadline: Option<Instant>,
+        steps: Vec<StepFuture<R>>,
+        mut done: impl FnMut(usize, R) -> ControlFlow<()>,
+    ) {
         // `concurrency` long-lived workers take the steps in order: a spawn per worker, not
         // per request. No step starts after the deadline.
         let workers = self.concurrency.max(1).min(steps.len());
@@ -117,7 +140,15 @@ impl Settings {
         }
         drop(results);
         while let Some((index, result)) = finished.recv().await {
-            done(index, result);
+            if done(index, result).is_break() {
+                // The steps not taken yet are dropped: the workers find the queue empty.
+                let rest: Vec<StepFuture<R>> = queue
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .by_ref()
+                    .collect();
+                drop(rest);
+            }
         }
         while let Some(joined) = tasks.join_next().await {
             if let Err(join_error) = joined {
