@@ -3,7 +3,6 @@
 //! reported, and the job stopped by the first 403 (out of credits).
 
 use std::future::Future;
-use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -69,32 +68,22 @@ impl Settings {
             total_requests: chunks.len(),
         };
         let mut tally = Tally::default();
-        self.run_until(
-            deadline,
-            steps,
-            |index, (result, attempts): (Result<R, Error>, u32)| {
-                let chunk = &chunks[index];
-                tally.requests += 1;
-                tally.attempts = tally.attempts.saturating_add(attempts);
-                let result = result.map_err(Arc::new);
-                let stop = match &result {
-                    Err(error) if error.kind() == ErrorKind::OutOfCredits => {
-                        tally.stopped.get_or_insert_with(|| error.clone());
-                        true
-                    }
-                    _ => false,
-                };
-                progress.failed_ids += apply(chunk, result);
-                progress.done_ids += chunk.len();
-                progress.done_requests += 1;
-                self.progress(&progress);
-                if stop {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
+        let stops = |(result, _): &(Result<R, Error>, u32)| matches!(result, Err(error) if error.kind() == ErrorKind::OutOfCredits);
+        self.run_until(deadline, steps, stops, |index, (result, attempts)| {
+            let chunk = &chunks[index];
+            tally.requests += 1;
+            tally.attempts = tally.attempts.saturating_add(attempts);
+            let result = result.map_err(Arc::new);
+            if let Err(error) = &result {
+                if error.kind() == ErrorKind::OutOfCredits {
+                    tally.stopped.get_or_insert_with(|| error.clone());
                 }
-            },
-        )
+            }
+            progress.failed_ids += apply(chunk, result);
+            progress.done_ids += chunk.len();
+            progress.done_requests += 1;
+            self.progress(&progress);
+        })
         .await;
         tally
     }
