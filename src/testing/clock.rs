@@ -41,3 +41,9 @@ pub(super) fn iso_millis_z(time: SystemTime) -> String {
 pub(super) fn iso_offset(time: SystemTime) -> String {
     DateTime::<Utc>::from(time).to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
+
+/// The calendar year of a time, UTC.
+pub(super) fn year(time: SystemTime) -> u16 {
+    use chrono::Datelike;
+    u16::try_from(DateTime::<Utc>::from(time).year()).unwrap_or(2025)
+}

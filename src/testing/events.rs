@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde_json::{json, Map, Value};
 
 use super::clock::iso_offset;
-use super::spec::detail;
+use super::schema::detail;
 use crate::webhook::EntityType;
 
 /// How far back fetching events looks: the pages say "the last quarter (3 months)", taken as
@@ -204,7 +204,7 @@ impl<'a> Query<'a> {
 
 /// An ISO 8601 date-time (with an offset, or without: UTC), or a `YYYY-MM-DD` date (its
 /// midnight, UTC), as the schema describes `timestamp_from` and `timestamp_to`.
-fn parse_time(text: &str) -> Option<SystemTime> {
+pub(super) fn parse_time(text: &str) -> Option<SystemTime> {
     let text = text.trim();
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Some(time.into());

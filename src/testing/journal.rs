@@ -16,6 +16,8 @@ pub struct RecordedRequest {
     pub method: String,
     /// The path, percent-decoded, without the query string.
     pub path: String,
+    /// The query string as sent (still percent-encoded), if any.
+    pub query: Option<String>,
     /// The body, if it was JSON. A number beyond `f64` (`1e400`) is held as the largest
     /// finite `f64` of its sign, as the service's decoder makes it infinite.
     pub body: Option<Value>,
@@ -23,7 +25,7 @@ pub struct RecordedRequest {
     pub api_key: KeyCheck,
     /// The `User-Agent` header.
     pub user_agent: Option<String>,
-    /// The schema validation of the body.
+    /// The schema validation of the parameters and the body.
     pub validation: Validation,
     /// The fault served instead of (or on top of) the normal answer.
     pub fault: Option<FaultKind>,

@@ -27,6 +27,12 @@ pub(super) enum JsonError {
     Syntax { offset: usize, message: String },
 }
 
+/// A field of an object, `null` when absent (indexing a `Map` would panic).
+pub(super) fn field<'a>(object: &'a serde_json::Map<String, Value>, key: &str) -> &'a Value {
+    const NULL: &Value = &Value::Null;
+    object.get(key).unwrap_or(NULL)
+}
+
 /// Decodes a whole body.
 pub(super) fn decode(bytes: &[u8]) -> Result<Value, JsonError> {
     let scan = scan(bytes);

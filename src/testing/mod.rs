@@ -195,18 +195,27 @@
 //!   answered each delivery with a 2xx, `failure` otherwise (the page says it "returns the
 //!   response from your handler", without its shape).
 
+mod autocomplete;
 mod clock;
+mod credits;
 mod deliveries;
+mod enrich;
 mod events;
 mod fault;
 mod journal;
 mod json;
+mod matching;
+mod params;
 mod rate_limit;
+mod schema;
+mod search;
 mod serve;
 mod spec;
 mod state;
+mod synth;
 mod tls;
 mod webhooks;
+mod world;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -217,12 +226,18 @@ use serde_json::Map;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use autocomplete::MAX_SUGGESTIONS;
+pub use credits::DEFAULT_CREDITS;
 pub use deliveries::{Delivery, DeliveryKind, DeliveryOutcome, DEFAULT_DELIVERY_TIMEOUT};
 pub use events::{TestEvent, EVENTS_RETENTION};
 pub use fault::{Fault, FaultKind};
 pub use journal::{KeyCheck, RecordedRequest, Validation};
 pub use state::StoredEnrollment;
 pub use webhooks::{StoredWebhook, CHECK_ENROLLMENT_KEY};
+pub use world::{
+    InvalidEntity, TestBusiness, TestProspect, WorldBusiness, WorldProspect, DEFAULT_BUSINESSES,
+    DEFAULT_PROSPECTS, DEFAULT_SEED,
+};
 
 use clock::Clock;
 use deliveries::{Deliverer, Outgoing};
@@ -231,6 +246,7 @@ use rate_limit::RateLimit;
 use spec::Spec;
 use state::State;
 use tls::Tls;
+use world::{World, WorldConfig};
 
 /// The API key a server started with [`LocalServer::start`] accepts.
 pub const DEFAULT_API_KEY: &str = "explorium-local-test-key";
@@ -256,6 +272,28 @@ pub fn request_body_schema(operation_id: &str) -> Option<serde_json::Value> {
     operation.body_schema().cloned()
 }
 
+/// The JSON Schema (draft 4) of an operation's 200 response, as the merged document declares
+/// it (the strict rules: patterns, enums, bounds), with the components it reaches and
+/// OpenAPI 3.0's `nullable` translated: what the tests check every answer of the server
+/// against. `None` for an unknown operation id or one without a JSON 200 response.
+///
+/// ```
+/// let schema = explorium::testing::response_schema("get_active_credits_summary").unwrap();
+/// let validator = jsonschema::draft4::new(&schema).unwrap();
+/// assert!(validator.is_valid(&serde_json::json!({"allocated_credits": 10, "remaining_credits": 7})));
+/// ```
+pub fn response_schema(operation_id: &str) -> Option<serde_json::Value> {
+    let spec = spec::spec().ok()?;
+    spec.response_root(spec.operation(operation_id)?)
+}
+
+/// The ids of the merged document's operations, in its order.
+pub fn operation_ids() -> Vec<String> {
+    spec::spec()
+        .map(|spec| spec.operations().iter().map(|o| o.id.clone()).collect())
+        .unwrap_or_default()
+}
+
 /// A running local server. Shut down when dropped.
 ///
 /// One per test: each binds its own port and keeps its own state, so tests in parallel do not
@@ -279,6 +317,8 @@ pub struct LocalServerBuilder {
     header_read_timeout: Duration,
     tls_names: Option<Vec<String>>,
     delivery_timeout: Duration,
+    world: WorldConfig,
+    credits: u64,
 }
 
 impl Default for LocalServerBuilder {
@@ -292,6 +332,8 @@ impl Default for LocalServerBuilder {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             tls_names: None,
             delivery_timeout: DEFAULT_DELIVERY_TIMEOUT,
+            world: WorldConfig::default(),
+            credits: DEFAULT_CREDITS,
         }
     }
 }
@@ -447,6 +489,22 @@ impl LocalServer {
         self.shared.lock().deliveries.iter().cloned().collect()
     }
 
+    /// The credits the first API key has left: its allocation
+    /// ([`LocalServerBuilder::credits`]) less what its calls cost.
+    pub fn remaining_credits(&self) -> u64 {
+        self.shared.lock().ledger.remaining(0)
+    }
+
+    /// The credits the first API key's calls cost so far.
+    pub fn used_credits(&self) -> u64 {
+        self.shared.lock().ledger.used(0)
+    }
+
+    /// Runs `f` on the world, made first if no request needed it yet.
+    fn with_world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
+        f(self.shared.lock().world())
+    }
+
     /// The webhook registered for `partner_id` (under any API key), if any.
     pub fn webhook(&self, partner_id: &str) -> Option<StoredWebhook> {
         let state = self.shared.lock();
@@ -549,6 +607,40 @@ impl LocalServerBuilder {
         self
     }
 
+    /// Make the world from this seed: the same seed and sizes make the same businesses and
+    /// prospects, ids included. Default: [`DEFAULT_SEED`].
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.world.seed = seed;
+        self
+    }
+
+    /// Make the world with this many businesses and prospects (shared among them, larger
+    /// companies having more). Default: [`DEFAULT_BUSINESSES`] (3,000) and
+    /// [`DEFAULT_PROSPECTS`] (30,000). The first four businesses are the companies the
+    /// documentation's examples name, with their documented ids.
+    pub fn world_size(mut self, businesses: usize, prospects: usize) -> Self {
+        self.world.businesses = businesses;
+        self.world.prospects = prospects;
+        self
+    }
+
+    /// Allocate this many credits to each API key. A call costing more than the key has left
+    /// answers 403, as the service does when out of credits. Default: [`DEFAULT_CREDITS`].
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use explorium::testing::LocalServer;
+    ///
+    /// let server = LocalServer::builder().credits(3).start().await?;
+    /// assert_eq!(server.remaining_credits(), 3);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn credits(mut self, credits: u64) -> Self {
+        self.credits = credits;
+        self
+    }
+
     /// Binds and starts serving on the current Tokio runtime.
     pub async fn start(self) -> io::Result<LocalServer> {
         let spec = spec::spec().map_err(io::Error::other)?;
@@ -559,6 +651,7 @@ impl LocalServerBuilder {
         } else {
             self.api_keys
         };
+        let clock = Clock::start();
         let shared = Arc::new(Shared {
             spec,
             path_prefix: self.path_prefix.trim_end_matches('/').to_string(),
@@ -566,9 +659,14 @@ impl LocalServerBuilder {
             rate_limit: self.rate_limit,
             header_read_timeout: self.header_read_timeout,
             tls: self.tls_names.map(Tls::generate).transpose()?,
-            clock: Clock::start(),
+            clock,
             deliverer: Deliverer::new(self.delivery_timeout),
-            state: Mutex::new(State::new(self.journal_capacity)),
+            state: Mutex::new(State::new(
+                self.journal_capacity,
+                self.world,
+                self.credits,
+                clock::year(clock.now()),
+            )),
         });
         let accept = tokio::spawn(serve::accept_loop(listener, Arc::clone(&shared)));
         Ok(LocalServer {

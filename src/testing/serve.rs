@@ -23,8 +23,8 @@ use tokio::time::Instant;
 use super::journal::{KeyCheck, RecordedRequest, Validation};
 use super::json;
 use super::rate_limit::{check_rate, rate_limit_body};
-use super::spec::{Rejection, Route};
-use super::state::{apply, error_response, Answer, Call};
+use super::spec::{self, Rejection, Route};
+use super::state::{apply, error_response, Answer, Call, State};
 use super::{fault, FaultKind, Shared};
 
 const MAX_REQUEST_BODY: usize = 1 << 20;
@@ -121,6 +121,7 @@ async fn handle(
             .and_then(|v: &hyper::header::HeaderValue| v.to_str().ok())
             .map(String::from)
     };
+    let query = request.uri().query().map(String::from);
     let user_agent = header(hyper::header::USER_AGENT);
     let content_type = header(hyper::header::CONTENT_TYPE);
     let key = request
@@ -142,6 +143,7 @@ async fn handle(
         operation_id,
         method,
         path,
+        query: query.clone(),
         body: None,
         api_key: if key.is_some() {
             KeyCheck::NotChecked
@@ -195,6 +197,7 @@ async fn handle(
         content_type,
         body: bytes,
         path: api_path.unwrap_or_default(),
+        query,
         context_name,
         started,
     };
@@ -209,6 +212,7 @@ struct Received {
     body: Bytes,
     /// The path under the server's prefix.
     path: String,
+    query: Option<String>,
     /// What the success body calls its response context (a fault may change it).
     context_name: &'static str,
     started: Instant,
@@ -269,23 +273,18 @@ impl Shared {
             Route::Operation(operation) => operation,
         };
         let mut state = self.lock();
-        let Some(key) = received.key.as_deref() else {
-            entry.api_key = KeyCheck::Missing;
-            let response = error_response(
-                &mut state,
-                StatusCode::UNAUTHORIZED,
-                "missing API key: send it in the `api_key` header",
-            );
-            return (Answer::Ready(response), Vec::new());
+        let owner = if operation.secured {
+            match self.authenticate(&mut state, received.key.as_deref(), entry) {
+                Ok(owner) => owner,
+                Err(response) => return (Answer::Ready(response), Vec::new()),
+            }
+        } else {
+            0
         };
-        let Some(owner) = self.api_keys.iter().position(|k| k.as_bytes() == key) else {
-            entry.api_key = KeyCheck::Rejected;
-            let response = error_response(&mut state, StatusCode::UNAUTHORIZED, "invalid API key");
-            return (Answer::Ready(response), Vec::new());
-        };
-        entry.api_key = KeyCheck::Accepted;
+        // An operation open to all has no key to count against.
         let rate = self
             .rate_limit
+            .filter(|_| operation.secured)
             .map(|limit| check_rate(&mut state.windows, owner, limit));
         let (limit_headers, retry_after) =
             rate.map_or((Vec::new(), None), |r| (r.headers, r.retry_after));
@@ -297,7 +296,13 @@ impl Shared {
                 .insert(hyper::header::RETRY_AFTER, seconds.into());
             Answer::Ready(response)
         } else {
-            match operation.validate(&received.body, received.content_type.as_deref()) {
+            let incoming = spec::Incoming {
+                path: &received.path,
+                query: received.query.as_deref(),
+                content_type: received.content_type.as_deref(),
+                body: &received.body,
+            };
+            match operation.validate(&incoming) {
                 Err(Rejection::Unparsable) => Answer::Ready(json_response(
                     StatusCode::BAD_REQUEST,
                     &json!({"detail": "There was an error parsing the body"}),
@@ -309,14 +314,16 @@ impl Shared {
                         &json!({ "detail": details }),
                     ))
                 }
-                Ok(body) => {
+                Ok(accepted) => {
                     entry.validation = Validation::Valid;
-                    let body = match body {
+                    let body = match accepted.body {
                         Some(Value::Object(map)) => map,
                         _ => Map::new(),
                     };
                     let call = Call {
+                        spec: self.spec,
                         operation,
+                        params: accepted.params,
                         path: &received.path,
                         owner,
                         body,
@@ -329,6 +336,35 @@ impl Shared {
             }
         };
         (answer, limit_headers)
+    }
+}
+
+impl Shared {
+    /// The index of the configured key the request sent, or the 401 to answer.
+    fn authenticate(
+        &self,
+        state: &mut State,
+        key: Option<&[u8]>,
+        entry: &mut RecordedRequest,
+    ) -> Result<usize, Response<Body>> {
+        let Some(key) = key else {
+            entry.api_key = KeyCheck::Missing;
+            return Err(error_response(
+                state,
+                StatusCode::UNAUTHORIZED,
+                "missing API key: send it in the `api_key` header",
+            ));
+        };
+        let Some(owner) = self.api_keys.iter().position(|k| k.as_bytes() == key) else {
+            entry.api_key = KeyCheck::Rejected;
+            return Err(error_response(
+                state,
+                StatusCode::UNAUTHORIZED,
+                "invalid API key",
+            ));
+        };
+        entry.api_key = KeyCheck::Accepted;
+        Ok(owner)
     }
 }
 
@@ -358,7 +394,6 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::testing::state::State;
 
     /// Fails every accept, as when the process is out of file descriptors.
     struct Exhausted(Arc<AtomicUsize>);
@@ -388,7 +423,7 @@ mod tests {
             tls: None,
             clock: crate::testing::clock::Clock::start(),
             deliverer: crate::testing::deliveries::Deliverer::new(Duration::from_secs(1)),
-            state: Mutex::new(State::new(0)),
+            state: Mutex::new(State::new(0, Default::default(), 0, 2025)),
         });
         let calls = Arc::new(AtomicUsize::new(0));
         let task = tokio::spawn(accept_loop(Exhausted(Arc::clone(&calls)), shared));

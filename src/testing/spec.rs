@@ -1,5 +1,5 @@
-//! The merged OpenAPI document, read as the judge: routes, request-body validators, and what
-//! the server does for each operation.
+//! The merged OpenAPI document, read as the judge: routes, parameter and request-body
+//! validators, the 200 response schemas, and what the server does for each operation.
 //!
 //! Built from the document `build.rs` writes (`OUT_DIR/explorium.json`), never from the
 //! generated Rust types, so a generator or wrapper bug shows up as a rejected request.
@@ -12,11 +12,12 @@
 
 use std::sync::OnceLock;
 
-use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::{paths::LocationSegment, Draft, JsonType, Validator};
+use jsonschema::Validator;
 use serde_json::{json, Map, Value};
 
 use super::json::{self, JsonError};
+use super::params::Param;
+use super::schema::{self, detail};
 
 const MERGED_DOCUMENT: &str = include_str!(concat!(env!("OUT_DIR"), "/explorium.json"));
 
@@ -24,13 +25,17 @@ const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// Every operation of the merged document.
+/// Every operation of the merged document, and the document itself (its schemas are what the
+/// world's vocabulary and the answers are made from).
 #[derive(Debug)]
 pub(crate) struct Spec {
+    document: Value,
+    /// `info.version`: what the version operation answers.
+    pub(crate) version: String,
     operations: Vec<Operation>,
 }
 
-/// One operation: its route and, when it takes a JSON body, that body's validator.
+/// One operation: its route, its parameters, and its JSON body's validator if it takes one.
 #[derive(Debug)]
 pub(crate) struct Operation {
     pub(crate) id: String,
@@ -43,6 +48,13 @@ pub(crate) struct Operation {
     /// For [`Effect::ListEnrollments`]: the array fields each listed enrollment requires
     /// (`event_types`, `prospect_ids`...), answered empty when an enrollment has none.
     pub(crate) listed_arrays: Vec<String>,
+    /// Whether it names a security requirement (the `api_key` header): the health and
+    /// version operations do not.
+    pub(crate) secured: bool,
+    pub(super) params: Vec<Param>,
+    /// The request body's schema and the 200 response's, as the document writes them.
+    pub(crate) request: Option<Value>,
+    pub(crate) response: Option<Value>,
     body: Option<Body>,
 }
 
@@ -59,16 +71,39 @@ pub(crate) enum Effect {
     GetWebhook,
     DeleteWebhook,
     CheckWebhookConnectivity,
+    Match,
+    Fetch,
+    Stats,
+    Autocomplete,
+    Enrich,
+    CreditsSummary,
+    CreditsAggregation,
+    /// A bare string: the health checks and the version.
+    Text,
     NotSimulated,
 }
 
+/// The shapes an operation's effect is read from.
+struct Shapes<'a> {
+    method: &'a str,
+    path: &'a str,
+    /// The properties of the request body and of the 200 response.
+    request: Vec<&'a str>,
+    response: Vec<&'a str>,
+    /// The 200 response's `type`, and the properties of its items when it is an array.
+    response_type: Option<&'a str>,
+    response_items: Vec<&'a str>,
+}
+
 impl Effect {
-    /// The effect of an operation: `method`, and the properties its request body and its
-    /// success response declare.
-    fn of(method: &str, path: &str, request: &[&str], response: &[&str]) -> Self {
-        let asks = |field| request.contains(&field);
-        let answers = |field| response.contains(&field);
-        match method {
+    fn of(shapes: &Shapes<'_>) -> Self {
+        let asks = |field| shapes.request.contains(&field);
+        let answers = |field| shapes.response.contains(&field);
+        let asks_ids = shapes
+            .request
+            .iter()
+            .any(|f| f.ends_with("_id") || f.ends_with("_ids"));
+        match shapes.method {
             "post" if answers("enrollment_id") => Self::CreateEnrollment,
             "patch" | "put" if answers("enrollment_id") => Self::UpdateEnrollment,
             "get" if answers("enrollments") => Self::ListEnrollments,
@@ -76,8 +111,16 @@ impl Effect {
             "post" if answers("output_events") => Self::FetchEvents,
             "post" if answers("webhook_secret") => Self::RegisterWebhook,
             "get" if answers("webhook_secret") => Self::GetWebhook,
-            "delete" if path.ends_with("/{partner_id}") => Self::DeleteWebhook,
+            "delete" if shapes.path.ends_with("/{partner_id}") => Self::DeleteWebhook,
             "post" if asks("partner_id") && asks("simulation") => Self::CheckWebhookConnectivity,
+            "post" if shapes.response.iter().any(|f| f.starts_with("matched_")) => Self::Match,
+            "post" if asks("page_size") => Self::Fetch,
+            "post" if answers("stats") => Self::Stats,
+            "post" if answers("aggregations") => Self::CreditsAggregation,
+            "post" if answers("data") && asks_ids => Self::Enrich,
+            "get" if answers("remaining_credits") => Self::CreditsSummary,
+            "get" if shapes.response_items.contains(&"label") => Self::Autocomplete,
+            "get" if shapes.response_type == Some("string") => Self::Text,
             _ => Self::NotSimulated,
         }
     }
@@ -111,16 +154,14 @@ impl Spec {
     fn parse(text: &str) -> Result<Self, String> {
         let document: Value =
             serde_json::from_str(text).map_err(|e| format!("merged document: {e}"))?;
-        let schemas = document
+        let empty = Map::new();
+        let components = document
             .pointer("/components/schemas")
-            .cloned()
-            .unwrap_or(json!({}));
-        let schemas: Map<String, Value> = schemas
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(name, schema)| (name.clone(), to_json_schema(schema)))
-            .collect();
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let secured_by_default = document["security"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty());
         let mut operations = Vec::new();
         for (path, item) in document["paths"].as_object().into_iter().flatten() {
             for method in METHODS {
@@ -131,19 +172,14 @@ impl Spec {
                     .as_str()
                     .unwrap_or(method)
                     .to_string();
-                let body = match operation.pointer("/requestBody/content/application~1json/schema")
-                {
+                let request = operation
+                    .pointer("/requestBody/content/application~1json/schema")
+                    .cloned();
+                let body = match &request {
                     None => None,
                     Some(schema) => {
-                        // Draft 4 is the JSON Schema OpenAPI 3.0 extends (boolean exclusive
-                        // bounds, `$ref` siblings ignored); `nullable` is translated first.
-                        let root = json!({
-                            "allOf": [to_json_schema(schema)],
-                            "components": { "schemas": schemas },
-                        });
-                        let validator = jsonschema::options()
-                            .with_draft(Draft::Draft4)
-                            .build(&root)
+                        let root = schema::rooted(schema, components);
+                        let validator = schema::compile(&root)
                             .map_err(|e| format!("{method} {path}: request schema: {e}"))?;
                         let required =
                             operation.pointer("/requestBody/required") == Some(&Value::Bool(true));
@@ -154,45 +190,60 @@ impl Spec {
                         })
                     }
                 };
+                let mut params = Vec::new();
+                for entry in operation["parameters"].as_array().into_iter().flatten() {
+                    let resolve = |schema: &Value| resolve_in(&document, schema).clone();
+                    if let Some(param) = Param::read(entry, resolve, components)
+                        .map_err(|e| format!("{method} {path}: {e}"))?
+                    {
+                        params.push(param);
+                    }
+                }
                 let response = operation
                     .pointer("/responses/200/content/application~1json/schema")
-                    .and_then(|schema| resolve(&document, schema));
-                let request = operation
-                    .pointer("/requestBody/content/application~1json/schema")
-                    .and_then(|schema| resolve(&document, schema));
-                let effect = Effect::of(
+                    .cloned();
+                let resolved_response = response.as_ref().map(|s| resolve_in(&document, s));
+                let resolved_request = request.as_ref().map(|s| resolve_in(&document, s));
+                let items = resolved_response
+                    .and_then(|schema| schema.get("items"))
+                    .map(|items| resolve_in(&document, items));
+                let effect = Effect::of(&Shapes {
                     method,
                     path,
-                    &property_names(request),
-                    &property_names(response),
-                );
-                // The required arrays of a listed enrollment (`enrollments.items`).
-                let listed_arrays = response
-                    .and_then(|schema| schema.pointer("/properties/enrollments/items"))
-                    .and_then(|items| resolve(&document, items))
-                    .map(|item| {
-                        let arrays = |name: &&str| {
-                            item.pointer(&format!("/properties/{name}/type"))
-                                == Some(&json!("array"))
-                        };
-                        required_names(item)
-                            .into_iter()
-                            .filter(arrays)
-                            .map(String::from)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                    request: property_names(resolved_request),
+                    response: property_names(resolved_response),
+                    response_type: resolved_response.and_then(|s| s["type"].as_str()),
+                    response_items: property_names(items),
+                });
+                let listed_arrays = listed_arrays(&document, resolved_response);
+                let secured = match operation.get("security") {
+                    Some(security) => security.as_array().is_some_and(|s| !s.is_empty()),
+                    None => secured_by_default,
+                };
                 operations.push(Operation {
                     id,
                     method: method.to_uppercase(),
                     path: path.clone(),
                     effect,
                     listed_arrays,
+                    secured,
+                    params,
+                    request,
+                    response,
                     body,
                 });
             }
         }
-        Ok(Self { operations })
+        let version = document
+            .pointer("/info/version")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        Ok(Self {
+            document,
+            version,
+            operations,
+        })
     }
 
     pub(crate) fn route(&self, method: &str, path: &str) -> Route<'_> {
@@ -222,11 +273,68 @@ impl Spec {
         self.operations.iter().find(|o| o.id == id)
     }
 
-    /// Operation ids, in document order.
-    #[cfg(test)]
-    pub(crate) fn operation_ids(&self) -> impl Iterator<Item = &str> {
-        self.operations.iter().map(|o| o.id.as_str())
+    /// Every operation, in document order.
+    pub(crate) fn operations(&self) -> &[Operation] {
+        &self.operations
     }
+
+    /// `schema` with its `$ref`s (and one-schema `allOf`s, the document's way of adding a
+    /// description to a reference) followed.
+    pub(crate) fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
+        resolve_in(&self.document, schema)
+    }
+
+    /// The JSON Schema (draft 4) of an operation's 200 response: the schema and the
+    /// components it reaches, `nullable` translated.
+    pub(crate) fn response_root(&self, operation: &Operation) -> Option<Value> {
+        let empty = Map::new();
+        let components = self
+            .document
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        Some(schema::rooted(operation.response.as_ref()?, components))
+    }
+}
+
+fn resolve_in<'a>(document: &'a Value, mut schema: &'a Value) -> &'a Value {
+    for _ in 0..32 {
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            match reference
+                .strip_prefix('#')
+                .and_then(|pointer| document.pointer(pointer))
+            {
+                Some(target) => schema = target,
+                None => return schema,
+            }
+        } else if let Some([only]) = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            schema = only;
+        } else {
+            return schema;
+        }
+    }
+    schema
+}
+
+/// The required arrays of a listed enrollment (`enrollments.items`).
+fn listed_arrays(document: &Value, response: Option<&Value>) -> Vec<String> {
+    let Some(item) = response
+        .and_then(|schema| schema.pointer("/properties/enrollments/items"))
+        .map(|items| resolve_in(document, items))
+    else {
+        return Vec::new();
+    };
+    let arrays =
+        |name: &&str| item.pointer(&format!("/properties/{name}/type")) == Some(&json!("array"));
+    required_names(item)
+        .into_iter()
+        .filter(arrays)
+        .map(String::from)
+        .collect()
 }
 
 /// If `path` matches the `template`, how many of its segments are literal (the rest are
@@ -253,14 +361,6 @@ fn literal_segments(template: &str, path: &str) -> Option<usize> {
     }
 }
 
-/// Follows a local `$ref` (`#/components/schemas/X`) to its schema.
-fn resolve<'a>(document: &'a Value, schema: &'a Value) -> Option<&'a Value> {
-    match schema.get("$ref").and_then(Value::as_str) {
-        Some(reference) => document.pointer(reference.strip_prefix('#')?),
-        None => Some(schema),
-    }
-}
-
 /// The names of a schema's `properties`.
 fn property_names(schema: Option<&Value>) -> Vec<&str> {
     schema
@@ -271,7 +371,7 @@ fn property_names(schema: Option<&Value>) -> Vec<&str> {
 }
 
 /// The names a schema lists as `required`.
-fn required_names(schema: &Value) -> Vec<&str> {
+pub(crate) fn required_names(schema: &Value) -> Vec<&str> {
     schema
         .get("required")
         .and_then(Value::as_array)
@@ -279,12 +379,7 @@ fn required_names(schema: &Value) -> Vec<&str> {
         .unwrap_or_default()
 }
 
-/// One entry of a FastAPI-style 422 `detail` list.
-pub(crate) fn detail(loc: Vec<Value>, msg: impl Into<String>, kind: &str) -> Value {
-    json!({ "loc": loc, "msg": msg.into(), "type": kind })
-}
-
-/// Why a request body is refused.
+/// Why a request is refused.
 #[derive(Debug)]
 pub(crate) enum Rejection {
     /// 422, with FastAPI's `detail` entries.
@@ -292,6 +387,21 @@ pub(crate) enum Rejection {
     /// 400: FastAPI's answer when its decoder fails in another way than a syntax error (too
     /// deep for it).
     Unparsable,
+}
+
+/// A request as validation sees it.
+pub(crate) struct Incoming<'a> {
+    /// The decoded path asked for, under the server's prefix.
+    pub(crate) path: &'a str,
+    pub(crate) query: Option<&'a str>,
+    pub(crate) content_type: Option<&'a str>,
+    pub(crate) body: &'a [u8],
+}
+
+/// A valid request's parameters and body.
+pub(crate) struct Accepted {
+    pub(crate) params: Map<String, Value>,
+    pub(crate) body: Option<Value>,
 }
 
 impl Operation {
@@ -309,8 +419,26 @@ impl Operation {
         self.body.as_ref().map(|body| &body.schema)
     }
 
+    /// Validates a request: its parameters, then its body, every violation of both reported
+    /// together as FastAPI does.
+    pub(crate) fn validate(&self, request: &Incoming<'_>) -> Result<Accepted, Rejection> {
+        let params = super::params::read(&self.params, &self.path, request.path, request.query);
+        let body = self.validate_body(request.body, request.content_type);
+        match (params, body) {
+            (Ok(params), Ok(body)) => Ok(Accepted { params, body }),
+            (_, Err(Rejection::Unparsable)) => Err(Rejection::Unparsable),
+            (params, body) => {
+                let mut details = params.err().unwrap_or_default();
+                if let Err(Rejection::Invalid(more)) = body {
+                    details.extend(more);
+                }
+                Err(Rejection::Invalid(details))
+            }
+        }
+    }
+
     /// Validates the raw request body sent with this `Content-Type`.
-    pub(crate) fn validate(
+    fn validate_body(
         &self,
         body: &[u8],
         content_type: Option<&str>,
@@ -350,11 +478,7 @@ impl Operation {
                 return Err(Rejection::Invalid(vec![entry]));
             }
         };
-        let errors: Vec<Value> = spec
-            .validator
-            .iter_errors(&value)
-            .flat_map(|e| to_details(&e))
-            .collect();
+        let errors = schema::violations(&spec.validator, &value, &["body".into()]);
         if errors.is_empty() {
             Ok(Some(value))
         } else {
@@ -374,326 +498,5 @@ fn is_json_media_type(content_type: &str) -> bool {
     kind.eq_ignore_ascii_case("application") && (subtype == "json" || subtype.ends_with("+json"))
 }
 
-/// Maps a schema violation to FastAPI's shape, with `loc` pointing at the offending field
-/// (the extra or missing property itself, not the object holding it).
-fn to_details(error: &jsonschema::ValidationError<'_>) -> Vec<Value> {
-    let mut loc: Vec<Value> = vec!["body".into()];
-    for segment in error.instance_path().iter() {
-        match segment {
-            LocationSegment::Property(name) => loc.push(Value::String(name.to_string())),
-            LocationSegment::Index(index) => loc.push(index.into()),
-        }
-    }
-    let at = |field: &str| {
-        let mut loc = loc.clone();
-        loc.push(field.into());
-        loc
-    };
-    match error.kind() {
-        ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
-            .iter()
-            .map(|field| {
-                detail(
-                    at(field),
-                    "Extra inputs are not permitted",
-                    "extra_forbidden",
-                )
-            })
-            .collect(),
-        ValidationErrorKind::Required { property } => {
-            vec![detail(
-                at(property.as_str().unwrap_or_default()),
-                "Field required",
-                "missing",
-            )]
-        }
-        ValidationErrorKind::Pattern { pattern } => {
-            vec![detail(
-                loc,
-                format!("String should match pattern '{pattern}'"),
-                "string_pattern_mismatch",
-            )]
-        }
-        ValidationErrorKind::MinLength { limit } => {
-            vec![detail(
-                loc,
-                format!("String should have at least {limit} characters"),
-                "string_too_short",
-            )]
-        }
-        ValidationErrorKind::MinItems { limit } => {
-            vec![detail(
-                loc,
-                format!("List should have at least {limit} items"),
-                "too_short",
-            )]
-        }
-        ValidationErrorKind::MaxItems { limit } => {
-            vec![detail(
-                loc,
-                format!("List should have at most {limit} items"),
-                "too_long",
-            )]
-        }
-        ValidationErrorKind::Enum { options } => {
-            vec![detail(
-                loc,
-                format!("Input should be one of {options}"),
-                "enum",
-            )]
-        }
-        ValidationErrorKind::Type { kind } => {
-            // Pydantic names the one type it wanted; a nullable field's error names the
-            // non-null type (`Optional[str]` answers `string_type`).
-            let wanted = match kind {
-                TypeKind::Single(wanted) => Some(*wanted),
-                TypeKind::Multiple(set) => set.iter().find(|t| *t != JsonType::Null),
-            };
-            let at_root = loc.len() == 1;
-            let (msg, kind) = match wanted {
-                Some(JsonType::String) => ("Input should be a valid string", "string_type"),
-                Some(JsonType::Array) => ("Input should be a valid list", "list_type"),
-                Some(JsonType::Integer) => ("Input should be a valid integer", "int_type"),
-                Some(JsonType::Number) => ("Input should be a valid number", "float_type"),
-                Some(JsonType::Boolean) => ("Input should be a valid boolean", "bool_type"),
-                // The body itself is a model, validated from attributes by FastAPI.
-                Some(JsonType::Object) if at_root => (
-                    "Input should be a valid dictionary or object to extract fields from",
-                    "model_attributes_type",
-                ),
-                Some(JsonType::Object) => ("Input should be a valid dictionary", "dict_type"),
-                Some(JsonType::Null) | None => ("Input should be None", "none_required"),
-            };
-            vec![detail(loc, msg, kind)]
-        }
-        _ => vec![detail(loc, error.to_string(), "value_error")],
-    }
-}
-
-/// OpenAPI 3.0 schema -> JSON Schema: `nullable: true` becomes a `null` type (or enum value),
-/// recursively through every keyword that holds schemas.
-fn to_json_schema(schema: &Value) -> Value {
-    let Some(object) = schema.as_object() else {
-        return schema.clone();
-    };
-    let mut out = Map::new();
-    for (key, value) in object {
-        let value = match key.as_str() {
-            "properties" | "patternProperties" => Value::Object(
-                value
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.clone(), to_json_schema(v)))
-                    .collect(),
-            ),
-            "items" | "additionalProperties" | "not" => to_json_schema(value),
-            "allOf" | "anyOf" | "oneOf" => Value::Array(
-                value
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(to_json_schema)
-                    .collect(),
-            ),
-            "nullable" | "example" => continue,
-            _ => value.clone(),
-        };
-        out.insert(key.clone(), value);
-    }
-    if object.get("nullable") != Some(&Value::Bool(true)) {
-        return Value::Object(out);
-    }
-    if let Some(Value::Array(values)) = out.get_mut("enum") {
-        values.push(Value::Null);
-    }
-    match out.get("type").cloned() {
-        Some(Value::String(kind)) => {
-            out.insert("type".into(), json!([kind, "null"]));
-            Value::Object(out)
-        }
-        // No `type` to widen (a `$ref`, an `allOf`...): null or the schema.
-        _ => json!({ "anyOf": [{ "type": "null" }, out] }),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nullable_becomes_a_null_type() {
-        let converted =
-            to_json_schema(&json!({"type": "object", "nullable": true, "example": null}));
-        assert_eq!(converted, json!({"type": ["object", "null"]}));
-        let converted = to_json_schema(&json!({"type": "string", "enum": ["a"], "nullable": true}));
-        assert_eq!(
-            converted,
-            json!({"type": ["string", "null"], "enum": ["a", null]})
-        );
-        let converted = to_json_schema(&json!({"$ref": "#/x", "nullable": true}));
-        assert_eq!(
-            converted,
-            json!({"anyOf": [{"type": "null"}, {"$ref": "#/x"}]})
-        );
-    }
-
-    #[test]
-    fn nullable_is_converted_inside_properties_and_items() {
-        let converted = to_json_schema(&json!({
-            "properties": {"a": {"type": "integer", "nullable": true}},
-            "items": {"type": "string", "nullable": true},
-        }));
-        assert_eq!(
-            converted["properties"]["a"]["type"],
-            json!(["integer", "null"])
-        );
-        assert_eq!(converted["items"]["type"], json!(["string", "null"]));
-    }
-
-    #[test]
-    fn an_operation_from_a_new_document_is_routed_and_validated_with_no_code_change() {
-        let mut document: Value = serde_json::from_str(MERGED_DOCUMENT).unwrap();
-        let add = document["paths"]["/v1/businesses/events/enrollments"]["post"].clone();
-        let mut post = add.clone();
-        post["operationId"] = json!("add_partner_businesses_enrollments");
-        document["paths"]["/v1/partners/{partner_id}/enrollments"] = json!({ "post": post });
-        let spec = Spec::parse(&document.to_string()).unwrap();
-        let Route::Operation(operation) = spec.route("POST", "/v1/partners/p-1/enrollments") else {
-            panic!("not routed");
-        };
-        assert_eq!(operation.id, "add_partner_businesses_enrollments");
-        assert_eq!(operation.effect, Effect::CreateEnrollment);
-        let bad = br#"{"enrollment_key": "k", "business_ids": [], "event_types": ["new_office"]}"#;
-        let Err(Rejection::Invalid(details)) = operation.validate(bad, Some("application/json"))
-        else {
-            panic!("accepted");
-        };
-        let locs: Vec<&Value> = details.iter().map(|d| &d["loc"]).collect();
-        assert_eq!(
-            locs,
-            [
-                &json!(["body", "enrollment_key"]),
-                &json!(["body", "business_ids"])
-            ]
-        );
-    }
-
-    fn routed_id<'a>(spec: &'a Spec, method: &str, path: &str) -> Option<&'a str> {
-        match spec.route(method, path) {
-            Route::Operation(operation) => Some(&operation.id),
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn a_literal_path_wins_over_a_template_for_its_method_only() {
-        let spec = spec().unwrap();
-        let check = "/v1/webhooks/check_connectivity";
-        assert_eq!(
-            routed_id(spec, "POST", check),
-            Some("check_webhook_connectivity")
-        );
-        // Starlette, like this server, falls through to the template for other methods.
-        assert_eq!(routed_id(spec, "GET", check), Some("get_webhook"));
-        assert_eq!(routed_id(spec, "DELETE", check), Some("delete_webhook"));
-        assert_eq!(
-            routed_id(spec, "GET", "/v1/webhooks/partner-1"),
-            Some("get_webhook")
-        );
-        assert_eq!(
-            routed_id(spec, "DELETE", "/v1/webhooks/partner-1"),
-            Some("delete_webhook")
-        );
-        assert_eq!(routed_id(spec, "POST", "/v1/webhooks"), Some("add_webhook"));
-    }
-
-    #[test]
-    fn a_template_matches_one_non_empty_segment_and_names_its_methods_otherwise() {
-        let spec = spec().unwrap();
-        let Route::WrongMethod(allowed) = spec.route("POST", "/v1/webhooks/partner-1") else {
-            panic!("not a 405");
-        };
-        assert_eq!(allowed, ["GET", "DELETE"]);
-        let Route::WrongMethod(allowed) = spec.route("PUT", "/v1/webhooks/check_connectivity")
-        else {
-            panic!("not a 405");
-        };
-        assert_eq!(allowed, ["POST", "GET", "DELETE"]);
-        for path in ["/v1/webhooks/", "/v1/webhooks/a/b", "/v1/webhooks/a/"] {
-            assert!(matches!(spec.route("GET", path), Route::NotFound), "{path}");
-        }
-    }
-
-    #[test]
-    fn each_operation_gets_its_effect_from_its_shapes() {
-        let spec = spec().unwrap();
-        for operation in &spec.operations {
-            let expected = match operation.id.as_str() {
-                "add_prospects_enrollments" | "add_businesses_enrollments" => {
-                    Effect::CreateEnrollment
-                }
-                "update_prospects_enrollments" | "update_businesses_enrollments" => {
-                    Effect::UpdateEnrollment
-                }
-                "get_prospects_enrollments" | "get_businesses_enrollments" => {
-                    Effect::ListEnrollments
-                }
-                "delete_prospects_enrollments" | "delete_businesses_enrollments" => {
-                    Effect::DeleteEnrollment
-                }
-                "fetch_prospects_events" | "fetch_businesses_events" => Effect::FetchEvents,
-                "add_webhook" => Effect::RegisterWebhook,
-                "get_webhook" => Effect::GetWebhook,
-                "delete_webhook" => Effect::DeleteWebhook,
-                "check_webhook_connectivity" => Effect::CheckWebhookConnectivity,
-                other => panic!("an operation the server does not know: {other}"),
-            };
-            assert_eq!(operation.effect, expected, "{}", operation.id);
-        }
-        let listed = |id| spec.operation(id).unwrap().listed_arrays.clone();
-        assert_eq!(
-            listed("get_prospects_enrollments"),
-            ["event_types", "prospect_ids"]
-        );
-        assert_eq!(
-            listed("get_businesses_enrollments"),
-            ["event_types", "business_ids"]
-        );
-    }
-
-    #[test]
-    fn every_operation_of_the_merged_document_is_routed() {
-        let spec = spec().unwrap();
-        let ids: Vec<&str> = spec.operation_ids().collect();
-        for operation in &spec.operations {
-            // Each path, its templates filled in, routes back to its operation.
-            let path: Vec<&str> = operation
-                .path
-                .split('/')
-                .map(|s| if s.starts_with('{') { "x-1" } else { s })
-                .collect();
-            let path = path.join("/");
-            assert_eq!(
-                routed_id(spec, &operation.method, &path),
-                Some(operation.id.as_str()),
-                "{} {path}",
-                operation.method
-            );
-        }
-        let document: Value = serde_json::from_str(MERGED_DOCUMENT).unwrap();
-        let declared: usize = document["paths"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|item| {
-                item.as_object()
-                    .unwrap()
-                    .keys()
-                    .filter(|k| METHODS.contains(&k.as_str()))
-                    .count()
-            })
-            .sum();
-        assert_eq!(ids.len(), declared);
-    }
-}
+mod tests;

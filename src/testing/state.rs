@@ -6,17 +6,20 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasher, RandomState};
 use std::time::SystemTime;
 
+use super::json::field as get;
 use hyper::{Response, StatusCode};
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
+use super::credits::{self, Ledger};
 use super::deliveries::{self, Delivery, Outgoing};
 use super::events::{Query, StoredEvent};
 use super::journal::Journal;
 use super::rate_limit::Windows;
 use super::serve::{json_response, Body};
-use super::spec::{Effect, Operation};
+use super::spec::{Effect, Operation, Spec};
 use super::webhooks::{self, StoredWebhook};
+use super::world::{Entity, World, WorldConfig};
 use super::Fault;
 
 /// An enrollment the server keeps.
@@ -46,14 +49,29 @@ pub(super) struct State {
     /// By API key (its index) and partner id.
     pub(super) webhooks: BTreeMap<(usize, String), StoredWebhook>,
     pub(super) deliveries: VecDeque<Delivery>,
+    pub(super) ledger: Ledger,
+    /// Made on first use: most tests never need it.
+    world: Option<World>,
+    world_config: WorldConfig,
+    /// The year at start, for company ages.
+    year: u16,
     journal_capacity: usize,
     ids: RandomState,
     counter: u64,
 }
 
 impl State {
-    pub(super) fn new(journal_capacity: usize) -> Self {
+    pub(super) fn new(
+        journal_capacity: usize,
+        world_config: WorldConfig,
+        credits: u64,
+        year: u16,
+    ) -> Self {
         Self {
+            ledger: Ledger::new(credits),
+            world: None,
+            world_config,
+            year,
             enrollments: HashMap::new(),
             faults: VecDeque::new(),
             journal: Journal::new(journal_capacity),
@@ -65,6 +83,12 @@ impl State {
             ids: RandomState::new(),
             counter: 0,
         }
+    }
+
+    /// The world, made on first use.
+    pub(super) fn world(&mut self) -> &mut World {
+        let (config, year) = (self.world_config, self.year);
+        self.world.get_or_insert_with(|| World::new(config, year))
     }
 
     pub(super) fn hex(&mut self) -> u64 {
@@ -164,7 +188,10 @@ impl State {
 
 /// A valid request, as the state sees it.
 pub(super) struct Call<'a> {
+    pub(super) spec: &'a Spec,
     pub(super) operation: &'a Operation,
+    /// Its path and query parameters, converted and defaulted.
+    pub(super) params: Map<String, Value>,
     /// The path asked for, under the server's prefix: path parameters are read from it.
     pub(super) path: &'a str,
     /// The API key's index: what the service calls the account.
@@ -187,10 +214,20 @@ impl Call<'_> {
 
     /// The documented success body: the response context, then `fields`.
     pub(super) fn success(&self, state: &mut State, fields: Map<String, Value>) -> Response<Body> {
+        self.answer(state, "success", fields)
+    }
+
+    /// A 200 answer: the response context with this `request_status`, then `fields`.
+    pub(super) fn answer(
+        &self,
+        state: &mut State,
+        status: &str,
+        fields: Map<String, Value>,
+    ) -> Response<Body> {
         let mut body = Map::new();
         body.insert(
             self.context_name.into(),
-            response_context(state, self.started, "success"),
+            response_context(state, self.started, status),
         );
         body.extend(fields);
         json_response(StatusCode::OK, &Value::Object(body))
@@ -225,6 +262,12 @@ pub(super) fn apply(state: &mut State, call: Call<'_>) -> Answer {
         Effect::GetWebhook => webhooks::get(state, &call),
         Effect::DeleteWebhook => webhooks::delete(state, &call),
         Effect::CheckWebhookConnectivity => return webhooks::check(state, &call),
+        Effect::Match | Effect::Fetch | Effect::Stats | Effect::Autocomplete | Effect::Enrich => {
+            data(state, &call)
+        }
+        Effect::CreditsSummary => credits::summary(state, &call),
+        Effect::CreditsAggregation => credits::aggregation(state, &call),
+        Effect::Text => text(&call),
         Effect::NotSimulated => {
             let operation = call.operation;
             let details = format!(
@@ -235,6 +278,75 @@ pub(super) fn apply(state: &mut State, call: Call<'_>) -> Answer {
         }
     };
     Answer::Ready(response)
+}
+
+/// What the data operations answer, from the world.
+fn data(state: &mut State, call: &Call<'_>) -> Response<Body> {
+    let operation = call.operation;
+    let request = operation.request.as_ref().map(|r| call.spec.resolve(r));
+    let fields: Vec<&str> = request
+        .and_then(|r| r["properties"].as_object())
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let entity = Entity::of(&operation.path, &fields).unwrap_or(Entity::Business);
+    let response = operation.response.clone().unwrap_or(Value::Null);
+    let spec = call.spec;
+    let invalid = |details: Vec<Value>| {
+        json_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({ "detail": details }),
+        )
+    };
+    match operation.effect {
+        Effect::Match => {
+            let request = operation.request.clone().unwrap_or(Value::Null);
+            let fields = super::matching::answer(spec, state.world(), entity, &request, &call.body);
+            call.success(state, fields)
+        }
+        Effect::Fetch => {
+            match super::search::fetch(spec, state.world(), entity, &response, &call.body) {
+                Err(details) => invalid(details),
+                Ok(page) => {
+                    // `full` rows cost a credit each; a preview is free.
+                    let cost = if get(&call.body, "mode") == "full" {
+                        page.rows as u64
+                    } else {
+                        0
+                    };
+                    credits::charged(state, call, cost, "success", page.fields)
+                }
+            }
+        }
+        Effect::Stats => {
+            match super::search::stats(spec, state.world(), entity, &response, &call.body) {
+                Err(details) => invalid(details),
+                Ok(fields) => call.success(state, fields),
+            }
+        }
+        Effect::Autocomplete => match super::autocomplete::answer(state.world(), &call.params) {
+            Err(details) => invalid(details),
+            Ok(items) => json_response(StatusCode::OK, &Value::Array(items)),
+        },
+        _ => {
+            let enriched =
+                super::enrich::answer(spec, state.world(), operation, &call.params, &call.body);
+            let status = if enriched.found { "success" } else { "miss" };
+            credits::charged(state, call, enriched.cost, status, enriched.fields)
+        }
+    }
+}
+
+/// The bare strings: the version is the document's; a payload check answers as many
+/// characters as asked; a health check, `OK`.
+fn text(call: &Call<'_>) -> Response<Body> {
+    let body = if call.operation.path.contains("version") {
+        call.spec.version.clone()
+    } else if let Some(bytes) = call.params.values().find_map(Value::as_i64) {
+        "x".repeat(bytes.clamp(0, 1_000_000) as usize)
+    } else {
+        "OK".to_string()
+    };
+    json_response(StatusCode::OK, &Value::String(body))
 }
 
 /// The fields an enrollment's body holds besides its lists.
