@@ -72,7 +72,7 @@ fn request_schema<'a>(document: &'a Value, op: &'a Value) -> Option<&'a Value> {
     }
 }
 
-fn response_ref<'a>(op: &'a Value) -> Option<&'a str> {
+fn response_ref(op: &Value) -> Option<&str> {
     ref_name(op.pointer("/responses/200/content/application~1json/schema")?)
 }
 

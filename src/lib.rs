@@ -16,6 +16,9 @@
 )]
 
 mod client;
+#[cfg(feature = "credits")]
+#[cfg_attr(docsrs, doc(cfg(feature = "credits")))]
+pub mod credits;
 #[cfg(any(
     feature = "match",
     feature = "search",
@@ -29,6 +32,11 @@ mod data;
 pub mod enrich;
 #[cfg(feature = "events")]
 mod events;
+#[cfg(feature = "health")]
+mod health;
+#[cfg(feature = "match")]
+#[cfg_attr(docsrs, doc(cfg(feature = "match")))]
+pub mod matching;
 mod transport;
 mod validate;
 
@@ -69,6 +77,9 @@ pub use enrich::enrichments;
 
 #[cfg(any(feature = "match", feature = "search", feature = "enrich"))]
 pub use data::Entity;
+#[cfg(feature = "match")]
+#[cfg_attr(docsrs, doc(cfg(feature = "match")))]
+pub use matching::{BusinessMatch, MatchOutcome, ProspectMatch};
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,

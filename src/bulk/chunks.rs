@@ -33,24 +33,60 @@ pub(crate) type ChunkFuture<R> = Pin<Box<dyn Future<Output = (Result<R, Error>, 
 /// What running the chunks came to.
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
-    pub(crate) requests: usize,
-    pub(crate) attempts: u32,
-    pub(crate) stopped: Option<Arc<Error>>,
+    requests: usize,
+    attempts: u32,
+    stopped: Option<Arc<Error>>,
+}
+
+impl Tally {
+    /// The job's report, with these outcomes.
+    pub(crate) fn report<T>(self, outcomes: Vec<T>) -> Report<T> {
+        Report {
+            outcomes,
+            requests: self.requests,
+            attempts: self.attempts,
+            stopped: self.stopped,
+        }
+    }
+}
+
+/// A call of `operation` at `path` with a JSON object body, and its attempts.
+pub(crate) async fn post_object<T: crate::transport::call::Decoded>(
+    client: &crate::client::Client,
+    operation: &crate::transport::call::Operation,
+    path: &str,
+    body: &serde_json::Map<String, serde_json::Value>,
+) -> (Result<T, Error>, u32) {
+    match serde_json::to_vec(body) {
+        Ok(body) => {
+            client
+                .shared()
+                .call_counted(operation, path, Some(body.into()))
+                .await
+        }
+        Err(e) => (
+            Err(Error::invalid_request("body", e).with_operation(operation.id)),
+            0,
+        ),
+    }
 }
 
 impl Settings {
-    /// Runs one call per chunk (`call` makes it from the chunk's input indexes), at most
+    /// Runs one call per chunk of `valid` (the input indexes to send, in input order, at most
+    /// `per_request` to a chunk; `call` makes a chunk's call from its indexes), at most
     /// `concurrency` at once, none started after `deadline` nor after a 403. `apply` records a
-    /// chunk's result in the outcomes and says how many of its inputs failed. `done_ids` inputs
-    /// of `total_ids` are settled before any call (invalid, duplicates).
+    /// chunk's result in the outcomes and says how many of its inputs failed. The job has
+    /// `total` inputs; those not valid are settled before any call (invalid, duplicates).
     pub(crate) async fn run_chunks<R: Send + 'static>(
         &self,
         deadline: Option<Instant>,
-        chunks: &[Vec<usize>],
-        (done_ids, total_ids): (usize, usize),
+        (valid, total): (&[usize], usize),
+        per_request: usize,
         mut call: impl FnMut(&[usize]) -> ChunkFuture<R>,
         mut apply: impl FnMut(&[usize], Result<R, Arc<Error>>) -> usize,
     ) -> Tally {
+        let chunks: Vec<Vec<usize>> = valid.chunks(per_request).map(<[usize]>::to_vec).collect();
+        let (done_ids, total_ids) = (total - valid.len(), total);
         let steps = chunks
             .iter()
             .enumerate()
@@ -70,7 +106,7 @@ impl Settings {
         let mut tally = Tally::default();
         let stops = |(result, _): &(Result<R, Error>, u32)| matches!(result, Err(error) if error.kind() == ErrorKind::OutOfCredits);
         self.run_until(deadline, steps, stops, |index, (result, attempts)| {
-            let chunk = &chunks[index];
+            let chunk = &chunks[index][..];
             tally.requests += 1;
             tally.attempts = tally.attempts.saturating_add(attempts);
             let result = result.map_err(Arc::new);

@@ -28,9 +28,9 @@ use crate::transport::error::Error;
 #[cfg(any(feature = "match", feature = "enrich"))]
 mod chunks;
 #[cfg(any(feature = "match", feature = "enrich"))]
-pub(crate) use chunks::settings_setters;
-#[cfg(any(feature = "match", feature = "enrich"))]
 pub use chunks::Report;
+#[cfg(any(feature = "match", feature = "enrich"))]
+pub(crate) use chunks::{post_object, settings_setters};
 
 #[cfg(feature = "events")]
 pub use crate::events::bulk::{
@@ -98,15 +98,9 @@ impl Settings {
         &self,
         deadline: Option<Instant>,
         steps: Vec<StepFuture<R>>,
-        mut done: impl FnMut(usize, R),
+        done: impl FnMut(usize, R),
     ) {
-        self.run_until(
-            deadline,
-            steps,
-            |_| false,
-            |index, result| done(index, result),
-        )
-        .await;
+        self.run_until(deadline, steps, |_| false, done).await;
     }
 
     /// [`Settings::run`], stopped by the first result `stops` holds for: the worker that

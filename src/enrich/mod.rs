@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::bulk::{self, settings_setters, Report, Screened, Settings};
+use crate::bulk::{self, post_object, settings_setters, Report, Screened, Settings};
 use crate::client::{Businesses, Client, Prospects};
 use crate::data::{decode_scrubbed, Entity};
 use crate::transport::call::{Decoded, Operation};
@@ -513,56 +513,32 @@ impl<E: Enrichment> EnrichAll<E> {
                 };
             }
         };
-        let chunks: Vec<Vec<usize>> = valid
-            .chunks(MAX_IDS_PER_REQUEST)
-            .map(<[usize]>::to_vec)
-            .collect();
         let path: Arc<str> = path.into();
         let operation = Arc::new(operation);
-        let ids = &self.ids;
-        let client = &self.client;
-        let tally = self
-            .settings
+        let (ids, client) = (&self.ids, &self.client);
+        let total = outcomes.len();
+        self.settings
             .run_chunks(
                 deadline,
-                &chunks,
-                (outcomes.len() - valid.len(), outcomes.len()),
+                (&valid, total),
+                MAX_IDS_PER_REQUEST,
                 |chunk| {
                     let mut body = Map::new();
-                    body.insert(
-                        field.into(),
-                        Value::Array(
-                            chunk
-                                .iter()
-                                .map(|&i| Value::String(ids[i].clone()))
-                                .collect(),
-                        ),
-                    );
+                    let list = chunk.iter().map(|&i| Value::String(ids[i].clone()));
+                    body.insert(field.into(), Value::Array(list.collect()));
                     if let Some(parameters) = &parameters {
                         body.insert("parameters".into(), parameters.clone());
                     }
                     let (client, path, operation) =
                         (client.clone(), path.clone(), operation.clone());
                     Box::pin(async move {
-                        let body = match serde_json::to_vec(&body) {
-                            Ok(body) => Bytes::from(body),
-                            Err(e) => return (Err(Error::invalid_request("body", e)), 0),
-                        };
-                        client
-                            .shared()
-                            .call_counted::<WireBulk<E::Output>>(&operation, &path, Some(body))
-                            .await
+                        post_object::<WireBulk<E::Output>>(&client, &operation, &path, &body).await
                     })
                 },
                 |chunk, result| apply_rows(&mut outcomes, chunk, result),
             )
-            .await;
-        Report {
-            outcomes,
-            requests: tally.requests,
-            attempts: tally.attempts,
-            stopped: tally.stopped,
-        }
+            .await
+            .report(outcomes)
     }
 }
 
@@ -582,7 +558,7 @@ fn apply_rows<O>(
             chunk.len()
         }
         Ok(wire) => {
-            let mut rows: std::collections::HashMap<String, Result<Option<O>, Arc<Error>>> =
+            let mut rows: std::collections::HashMap<String, RowData<O>> =
                 wire.rows.into_iter().collect();
             let mut failed = 0;
             for &i in chunk {
@@ -630,10 +606,13 @@ struct WireRowId {
     prospect_id: Option<String>,
 }
 
+/// One row's data: `None` when the row had none; `Err` when it did not decode.
+type RowData<O> = Result<Option<O>, Arc<Error>>;
+
 /// A bulk answer: each row decoded apart, so a row that does not decode fails only its id.
 struct WireBulk<O> {
     /// The first row of each id.
-    rows: Vec<(String, Result<Option<O>, Arc<Error>>)>,
+    rows: Vec<(String, RowData<O>)>,
     context: Option<ResponseContext>,
 }
 
