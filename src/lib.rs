@@ -37,6 +37,9 @@ mod health;
 #[cfg(feature = "match")]
 #[cfg_attr(docsrs, doc(cfg(feature = "match")))]
 pub mod matching;
+#[cfg(feature = "search")]
+#[cfg_attr(docsrs, doc(cfg(feature = "search")))]
+pub mod search;
 mod transport;
 mod validate;
 

@@ -10,14 +10,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use explorium::enrich::{EnrichOutcome, Enrichment};
-use explorium::{enrichments, Client, ErrorKind, RetryPolicy};
+use explorium::{enrichments, ErrorKind, RetryPolicy};
 use serde_json::{json, Value};
 use support::*;
 
 fn client(responder: &RawResponder) -> explorium::ClientBuilder {
-    Client::builder()
-        .api_key("test-key")
-        .base_url(responder.base_url())
+    raw_client(responder)
 }
 
 /// The ids a bulk request asked for, under `field`.

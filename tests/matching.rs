@@ -12,11 +12,7 @@ use serde_json::{json, Value};
 use support::*;
 
 fn client(responder: &RawResponder) -> Client {
-    Client::builder()
-        .api_key("test-key")
-        .base_url(responder.base_url())
-        .build()
-        .unwrap()
+    raw_client(responder).build().unwrap()
 }
 
 /// Answers each business input in order: `id-N` domains match business N, `error.*` domains

@@ -50,27 +50,6 @@ impl Tally {
     }
 }
 
-/// A call of `operation` at `path` with a JSON object body, and its attempts.
-pub(crate) async fn post_object<T: crate::transport::call::Decoded>(
-    client: &crate::client::Client,
-    operation: &crate::transport::call::Operation,
-    path: &str,
-    body: &serde_json::Map<String, serde_json::Value>,
-) -> (Result<T, Error>, u32) {
-    match serde_json::to_vec(body) {
-        Ok(body) => {
-            client
-                .shared()
-                .call_counted(operation, path, Some(body.into()))
-                .await
-        }
-        Err(e) => (
-            Err(Error::invalid_request("body", e).with_operation(operation.id)),
-            0,
-        ),
-    }
-}
-
 impl Settings {
     /// Runs one call per chunk of `valid` (the input indexes to send, in input order, at most
     /// `per_request` to a chunk; `call` makes a chunk's call from its indexes), at most

@@ -28,9 +28,9 @@ use crate::transport::error::Error;
 #[cfg(any(feature = "match", feature = "enrich"))]
 mod chunks;
 #[cfg(any(feature = "match", feature = "enrich"))]
-pub use chunks::Report;
+pub(crate) use chunks::settings_setters;
 #[cfg(any(feature = "match", feature = "enrich"))]
-pub(crate) use chunks::{post_object, settings_setters};
+pub use chunks::Report;
 
 #[cfg(feature = "events")]
 pub use crate::events::bulk::{

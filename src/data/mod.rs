@@ -7,6 +7,7 @@ use serde_json::value::RawValue;
 
 use crate::transport::call::Decoded;
 use crate::transport::context::{pick_context, ResponseContext};
+use crate::transport::error::Error;
 use crate::transport::server_text::Scrub;
 
 #[cfg(any(feature = "match", feature = "search", feature = "enrich"))]
@@ -126,5 +127,26 @@ impl<T: DeserializeOwned> Decoded for Typed<T> {
 
     fn correlation_id(&self) -> Option<&str> {
         self.context.as_ref().map(ResponseContext::correlation_id)
+    }
+}
+
+/// A call of `operation` at `path` with a JSON object body, and its attempts.
+pub(crate) async fn post_object<T: crate::transport::call::Decoded>(
+    client: &crate::client::Client,
+    operation: &crate::transport::call::Operation,
+    path: &str,
+    body: &serde_json::Map<String, serde_json::Value>,
+) -> (Result<T, Error>, u32) {
+    match serde_json::to_vec(body) {
+        Ok(body) => {
+            client
+                .shared()
+                .call_counted(operation, path, Some(body.into()))
+                .await
+        }
+        Err(e) => (
+            Err(Error::invalid_request("body", e).with_operation(operation.id)),
+            0,
+        ),
     }
 }

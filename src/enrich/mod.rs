@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::bulk::{self, post_object, settings_setters, Report, Screened, Settings};
+use crate::bulk::{self, settings_setters, Report, Screened, Settings};
 use crate::client::{Businesses, Client, Prospects};
-use crate::data::{decode_scrubbed, Entity};
+use crate::data::{decode_scrubbed, post_object, Entity};
 use crate::transport::call::{Decoded, Operation};
 use crate::transport::context::{pick_context, ResponseContext};
 use crate::transport::error::Error;

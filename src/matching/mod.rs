@@ -8,9 +8,9 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::bulk::{post_object, settings_setters, Report, Settings};
+use crate::bulk::{settings_setters, Report, Settings};
 use crate::client::{Businesses, Client, Prospects};
-use crate::data::decode_scrubbed;
+use crate::data::{decode_scrubbed, post_object};
 use crate::transport::call::{Decoded, Operation};
 use crate::transport::error::{Error, ErrorKind};
 use crate::transport::server_text::Scrub;

@@ -356,6 +356,13 @@ pub fn capture_traces(
     (logs, tracing::subscriber::set_default(subscriber))
 }
 
+/// A client of `responder`, with a test key and the default retry policy.
+pub fn raw_client(responder: &RawResponder) -> explorium::ClientBuilder {
+    explorium::Client::builder()
+        .api_key("test-key")
+        .base_url(responder.base_url())
+}
+
 /// `body` as a raw HTTP/1.1 response with `status` (`"200 OK"`) and extra header lines.
 pub fn raw_response(status: &str, headers: &[&str], body: &str) -> String {
     let mut head = format!("HTTP/1.1 {status}\r\ncontent-type: application/json\r\n");
