@@ -197,7 +197,7 @@ pub(super) fn aggregation(state: &mut State, call: &Call<'_>) -> Response<Body> 
             *by_endpoint.entry(charge.path.as_str()).or_default() += charge.credits;
         }
         let mut rows: Vec<(&str, u64)> = by_endpoint.into_iter().collect();
-        rows.sort_by(|a, b| b.1.cmp(&a.1));
+        rows.sort_by_key(|row| std::cmp::Reverse(row.1));
         rows.into_iter()
             .map(|(endpoint, credits)| json!({"endpoint": endpoint, "credits": credits}))
             .collect()

@@ -200,3 +200,78 @@ fn restrict_contacts(facts: &mut Facts, types: &[&str]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testing::spec::{Effect, MERGED_DOCUMENT};
+    use crate::testing::world::WorldConfig;
+
+    /// A document with one more enrichment, its output schema new: answered by that schema,
+    /// with the world's facts where its property names are the world's.
+    #[test]
+    fn a_new_enrichment_document_gets_answers_valid_by_its_schema_with_no_new_code() {
+        let mut document: Value = serde_json::from_str(MERGED_DOCUMENT).unwrap();
+        let schemas = &mut document["components"]["schemas"];
+        let country = schemas["FirmographicsOutputSchema"]["properties"]["country_name"].clone();
+        let website = schemas["FirmographicsOutputSchema"]["properties"]["website"].clone();
+        schemas["NewSignalOutputSchema"] = json!({
+            "type": "object",
+            "required": ["business_id", "signal_level"],
+            "properties": {
+                "business_id": {"type": "string", "pattern": "^[a-f0-9]{32}$"},
+                "name": {"type": "string", "maxLength": 256},
+                "country_name": country,
+                "website": website,
+                "signal_level": {"type": "string", "enum": ["low", "high"]},
+                "signal_score": {"type": "integer", "minimum": 1, "maximum": 10},
+                "signal_ratio": {"type": "number", "minimum": 0, "maximum": 1},
+                "signal_tags": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "measured_at": {"type": "string", "format": "date-time"},
+                "signal_code": {"type": "string", "pattern": "^\\d{2,4}$"},
+            },
+        });
+        let mut response = schemas["BusinessesEnrichResponse_WebstackOutputSchema_"].clone();
+        response["properties"]["data"] = json!({"anyOf": [
+            {"$ref": "#/components/schemas/NewSignalOutputSchema"},
+            {"type": "array", "items": {"$ref": "#/components/schemas/NewSignalOutputSchema"}},
+        ]});
+        schemas["BusinessesEnrichResponse_NewSignal_"] = response;
+        let mut post = document["paths"]["/v1/businesses/webstack/enrich"]["post"].clone();
+        post["operationId"] = json!("businesses_new_signal_enrich");
+        post["responses"]["200"]["content"]["application/json"]["schema"] =
+            json!({"$ref": "#/components/schemas/BusinessesEnrichResponse_NewSignal_"});
+        document["paths"]["/v1/businesses/new_signal/enrich"] = json!({ "post": post });
+        let spec = Spec::parse(&document.to_string()).unwrap();
+        let operation = spec.operation("businesses_new_signal_enrich").unwrap();
+        assert_eq!(operation.effect, Effect::Enrich);
+
+        let world = World::new(
+            WorldConfig {
+                seed: 3,
+                businesses: 20,
+                prospects: 40,
+            },
+            2025,
+        );
+        let validator = jsonschema::draft4::new(&spec.response_root(operation).unwrap()).unwrap();
+        for (_, business) in world.businesses() {
+            let body: Map<String, Value> =
+                serde_json::from_value(json!({"business_id": business.id})).unwrap();
+            let enriched = answer(&spec, &world, operation, &Map::new(), &body);
+            let mut answer = Value::Object(enriched.fields);
+            answer["response_context"] = json!({
+                "correlation_id": "0", "request_status": "success", "time_took_in_seconds": 0.0});
+            let errors: Vec<String> = validator
+                .iter_errors(&answer)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{errors:?}\n{answer}");
+            assert_eq!(answer["data"]["name"], business.name.as_str());
+            assert_eq!(answer["data"]["business_id"], business.id.as_str());
+            assert_eq!(enriched.cost, 1);
+        }
+    }
+}

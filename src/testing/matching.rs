@@ -2,6 +2,8 @@
 //! phone number, or full name with company name. One result per input, in input order.
 
 use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
@@ -88,7 +90,12 @@ pub(super) fn answer(
         .flatten()
         .filter_map(Value::as_object)
         .collect();
-    let index = Index::build(world, entity, &inputs);
+    let index = Index {
+        world,
+        entity,
+        seeded: world.seeded_keys(entity),
+        added: Keys::default(),
+    };
     let mut matched = 0;
     let rows: Vec<Value> = inputs
         .iter()
@@ -137,82 +144,109 @@ fn echo(spec: &Spec, schema: Option<&Value>, input: &Map<String, Value>) -> Valu
     Value::Object(out)
 }
 
-/// The world's entities by each key the inputs use.
-#[derive(Default)]
-struct Index {
-    by_domain: HashMap<String, u32>,
-    by_url: HashMap<String, u32>,
-    by_name: HashMap<String, Vec<u32>>,
-    by_email: HashMap<String, u32>,
-    by_phone: HashMap<String, u32>,
+/// What a match input may give to find an entity by.
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Domain,
+    Url,
+    Name,
+    Email,
+    Phone,
+}
+
+/// Entities by each key a match input may give, each table made when first asked: once per
+/// process for the seeded world (it never changes), per request for the rows a test
+/// inserted.
+#[derive(Debug, Default)]
+pub(crate) struct Keys {
+    tables: [OnceLock<HashMap<String, Vec<u32>>>; 5],
+}
+
+impl Keys {
+    /// The table of `key` for the entities `rows` (indices in the world).
+    fn table(
+        &self,
+        key: Key,
+        world: &World,
+        entity: Entity,
+        rows: Range<u32>,
+    ) -> &HashMap<String, Vec<u32>> {
+        self.tables[key as usize].get_or_init(|| {
+            let mut table: HashMap<String, Vec<u32>> = HashMap::new();
+            // Many prospects share a company: its name's key is made once.
+            let mut companies: HashMap<u32, String> = HashMap::new();
+            for i in rows {
+                let keys: Vec<String> = match (entity, key) {
+                    (Entity::Business, Key::Domain) => world
+                        .business(i)
+                        .domain
+                        .iter()
+                        .map(|d| domain_of(d))
+                        .collect(),
+                    (Entity::Business, Key::Url) => {
+                        vec![url_key(&world.linkedin(world.business(i)))]
+                    }
+                    (Entity::Business, Key::Name) => vec![name_key(&world.business(i).name)],
+                    (Entity::Prospect, Key::Email) => {
+                        let person = world.person(i);
+                        let emails = world
+                            .email(person)
+                            .into_iter()
+                            .chain(world.personal_email(person));
+                        emails.map(|e| e.to_lowercase()).collect()
+                    }
+                    (Entity::Prospect, Key::Url) => {
+                        vec![url_key(&world.person_linkedin(world.person(i)))]
+                    }
+                    (Entity::Prospect, Key::Phone) => world
+                        .phone(world.person(i))
+                        .iter()
+                        .map(|p| digits(p))
+                        .collect(),
+                    (Entity::Prospect, Key::Name) => {
+                        let person = world.person(i);
+                        let company = companies
+                            .entry(person.business)
+                            .or_insert_with(|| name_key(&world.company(person).name));
+                        vec![format!("{}|{company}", name_key(&world.full_name(person)))]
+                    }
+                    _ => Vec::new(),
+                };
+                for key in keys {
+                    table.entry(key).or_default().push(i);
+                }
+            }
+            table
+        })
+    }
 }
 
 const NOT_FOUND: &str = "not_found";
 const INVALID: &str = "validation_error";
 
-impl Index {
-    fn build(world: &World, entity: Entity, inputs: &[&Map<String, Value>]) -> Self {
-        let uses = |key: &str| {
-            inputs
-                .iter()
-                .any(|i| i.get(key).is_some_and(|v| !v.is_null()))
-        };
-        let mut index = Self::default();
-        match entity {
-            Entity::Business => {
-                for (i, business) in world.businesses() {
-                    if let Some(domain) = &business.domain {
-                        index.by_domain.entry(domain_of(domain)).or_insert(i);
-                    }
-                    if uses("linkedin_url") {
-                        index
-                            .by_url
-                            .entry(url_key(&world.linkedin(business)))
-                            .or_insert(i);
-                    }
-                    if uses("name") {
-                        index
-                            .by_name
-                            .entry(name_key(&business.name))
-                            .or_default()
-                            .push(i);
-                    }
-                }
-            }
-            Entity::Prospect => {
-                for (i, person) in world.people() {
-                    if uses("email") {
-                        for email in world
-                            .email(person)
-                            .into_iter()
-                            .chain(world.personal_email(person))
-                        {
-                            index.by_email.entry(email.to_lowercase()).or_insert(i);
-                        }
-                    }
-                    if uses("linkedin") {
-                        index
-                            .by_url
-                            .entry(url_key(&world.person_linkedin(person)))
-                            .or_insert(i);
-                    }
-                    if uses("phone_number") {
-                        if let Some(phone) = world.phone(person) {
-                            index.by_phone.entry(digits(&phone)).or_insert(i);
-                        }
-                    }
-                    if uses("full_name") {
-                        let key = format!(
-                            "{}|{}",
-                            name_key(&world.full_name(person)),
-                            name_key(&world.company(person).name)
-                        );
-                        index.by_name.entry(key).or_default().push(i);
-                    }
-                }
-            }
-        }
-        index
+/// The seeded world's keys, then the inserted rows'.
+struct Index<'a> {
+    world: &'a World,
+    entity: Entity,
+    seeded: &'a Keys,
+    added: Keys,
+}
+
+impl Index<'_> {
+    /// Every entity with this key, seeded ones first, in world order.
+    fn all(&self, key: Key, text: &str) -> Vec<u32> {
+        let (world, entity) = (self.world, self.entity);
+        let seeded_rows = 0..world.added(entity).start;
+        let seeded = self.seeded.table(key, world, entity, seeded_rows).get(text);
+        let added = self
+            .added
+            .table(key, world, entity, world.added(entity))
+            .get(text);
+        seeded.into_iter().chain(added).flatten().copied().collect()
+    }
+
+    fn first(&self, key: Key, text: &str) -> Option<u32> {
+        self.all(key, text).first().copied()
     }
 
     /// The id matching one input, or the error and its type.
@@ -232,13 +266,11 @@ impl Index {
             Entity::Business => {
                 let found = if let Some(domain) = text("domain").or_else(|| text("url")) {
                     // The domain anchors the match: a name does not rescue an unknown domain.
-                    self.by_domain.get(&domain_of(domain)).copied()
+                    self.first(Key::Domain, &domain_of(domain))
                 } else if let Some(url) = text("linkedin_url") {
-                    self.by_url.get(&url_key(url)).copied()
+                    self.first(Key::Url, &url_key(url))
                 } else if let Some(name) = text("name") {
-                    self.by_name
-                        .get(&name_key(name))
-                        .and_then(|all| all.first().copied())
+                    self.first(Key::Name, &name_key(name))
                 } else {
                     return Err((
                         "one of name, domain, url or linkedin_url is required".into(),
@@ -270,13 +302,12 @@ impl Index {
                         name_key(text("full_name")?),
                         name_key(text("company_name")?)
                     );
-                    self.by_name.get(&key)?.iter().copied().find(|i| at(i))
+                    self.all(Key::Name, &key).into_iter().find(at)
                 };
                 let candidates = [
-                    text("email")
-                        .and_then(|e| self.by_email.get(&e.trim().to_lowercase()).copied()),
-                    text("linkedin").and_then(|l| self.by_url.get(&url_key(l)).copied()),
-                    text("phone_number").and_then(|p| self.by_phone.get(&digits(p)).copied()),
+                    text("email").and_then(|e| self.first(Key::Email, &e.trim().to_lowercase())),
+                    text("linkedin").and_then(|l| self.first(Key::Url, &url_key(l))),
+                    text("phone_number").and_then(|p| self.first(Key::Phone, &digits(p))),
                     by_name(),
                 ];
                 let any_key = ["email", "linkedin", "phone_number", "full_name"]

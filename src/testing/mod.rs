@@ -2,10 +2,12 @@
 //!
 //! Enabled by the `test-util` feature. [`LocalServer`] speaks real HTTP/1.1 (or https) on
 //! `127.0.0.1`, judges every request by the merged OpenAPI document itself (routes, the
-//! `api_key` header, the JSON Schema of each request body), keeps enrollments, events and
-//! webhooks like the service does, delivers signed events to webhooks on loopback, and serves
-//! faults on demand, so code using the whole events lifecycle (and a webhook receiver) can be
-//! tested with no API key, no network and no hand-written stub.
+//! `api_key` header, the JSON Schema of each parameter and request body), keeps enrollments,
+//! events and webhooks like the service does, delivers signed events to webhooks on loopback,
+//! answers the data operations (match, fetch, stats, autocomplete, every enrichment, credits)
+//! from a seeded world of businesses and prospects, and serves faults on demand, so code using
+//! any of the API's 69 operations (and a webhook receiver) can be tested with no API key, no
+//! network and no hand-written stub.
 //!
 //! ```
 //! use explorium::testing::{Fault, LocalServer};
@@ -50,11 +52,18 @@
 //!    (FastAPI's answers).
 //! 3. **Authentication**: no `api_key` header, or a key the test did not configure, answers 401
 //!    with the documented general error body. The key is never echoed, logged or journaled.
+//!    Operations that declare no security requirement (the health check and the version)
+//!    need no key, and the rate limit does not count them.
 //! 4. **Rate limiting**, when configured with [`LocalServerBuilder::rate_limit`]: a sliding
 //!    window per key; `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` on
 //!    every authenticated response; 429 with `Retry-After` and the documented body beyond it.
-//! 5. **Validation** of the JSON body against the operation's schema (OpenAPI 3.0 `nullable`
-//!    translated to JSON Schema): 422 in FastAPI's shape, `loc` pointing at the field
+//! 5. **Validation** of the path and query parameters, then of the JSON body, against the
+//!    operation's schemas (OpenAPI 3.0 `nullable` translated to JSON Schema), every violation
+//!    of both in one answer. A parameter's text is converted to its declared type first
+//!    (`int_parsing`, `bool_parsing` when it cannot be, at `["path", "response_bytes"]` or
+//!    `["query", "field"]`); a missing required one is `missing`; the last of repeated query
+//!    parameters counts; undeclared ones are ignored; a declared default fills an absent one.
+//!    The body: 422 in FastAPI's shape, `loc` pointing at the field
 //!    (`["body", "prospect_ids", 3]`), with pydantic's error types (`missing`, `string_type`,
 //!    `list_type`, `extra_forbidden`, ...), for every violation found. A body whose
 //!    `Content-Type` is not `application/json` or `application/*+json` (parameters such as
@@ -80,11 +89,167 @@
 //!      and answers them; adding again replaces the URL and rotates the secret. *Get* and
 //!      *delete* answer the documented shapes, 404 when the partner has no webhook;
 //!    - *check connectivity* sends test events (one, or the simulation's `number_of_events`
-//!      named `event_name`) to the partner's webhook, then answers.
+//!      named `event_name`) to the partner's webhook, then answers;
+//!    - *match*, *fetch*, *stats*, *autocomplete*, *enrich* and *credits* answer from the world
+//!      and the key's credit balance (next section); the health checks and the version answer
+//!      their strings.
 //!
 //! An operation whose shapes match none of these (none today) answers **501** with the general
 //! error body naming it: a made-up success would let a test pass against behaviour nobody
 //! checked.
+//!
+//! # The world: businesses and prospects to match, search and enrich
+//!
+//! The data operations answer from a synthetic world made from a seed
+//! ([`LocalServerBuilder::seed`], [`LocalServerBuilder::world_size`]): by default
+//! [`DEFAULT_BUSINESSES`] (3,000) businesses and [`DEFAULT_PROSPECTS`] (30,000) prospects
+//! working at them, with ids in the service's formats (32 and 40 lower-case hex digits), the
+//! same for a seed and sizes. The first four are the companies the documentation's examples
+//! name, under the ids the examples give them (Apple `8adce3ca1cef0c986b22310e369a0793`,
+//! Microsoft, Explorium, PepsiCo), so the documented requests find what they ask for. Values
+//! come from the document itself wherever it lists them: countries and regions from its
+//! country and region patterns (their names zipped with their codes), company sizes, revenue
+//! ranges, ages, numbers of locations, departments, seniority levels, business events and
+//! intent levels from its enums. What no document lists (cities, industries with their NAICS,
+//! SIC, LinkedIn and Google categories, technologies, names) comes from small tables holding
+//! the values the documentation's filter examples use (`541512`, `software development`,
+//! `Paving contractor`, `JavaScript`, `Miami, FL, US`, ...). A test adds rows it knows with
+//! [`LocalServer::insert_business`] and [`LocalServer::insert_prospect`], and reads the
+//! world with [`LocalServer::businesses`], [`LocalServer::business`],
+//! [`LocalServer::prospects_of`] and [`LocalServer::prospect`].
+//!
+//! Every answer is made from the operation's 200 schema: each property takes the world's
+//! value of that name when it fits the property's schema (a firmographics answer carries the
+//! business's size, country and NAICS; a profile the prospect's title and seniority), and a
+//! value made up from the schema otherwise (an enum value, a string fitting the pattern, a
+//! number within the bounds), the same every time for one entity and operation. A new
+//! enrichment document is therefore answered with no new code.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use explorium::testing::{LocalServer, TestBusiness};
+//! use serde_json::{json, Value};
+//!
+//! let server = LocalServer::builder().credits(100).start().await?;
+//! let acme = server.insert_business(TestBusiness::new("Acme Rockets").domain("acme-rockets.com"))?;
+//! let http = reqwest::Client::new();
+//! let post = |path: &str, body: Value| {
+//!     http.post(format!("{}{path}", server.base_url()))
+//!         .header("api_key", server.api_key())
+//!         .json(&body)
+//!         .send()
+//! };
+//! let matched: Value = post("/v1/businesses/match", json!({"businesses_to_match": [{"domain": "www.acme-rockets.com"}]}))
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(matched["matched_businesses"][0]["business_id"], acme.as_str());
+//! let firmographics: Value = post("/v1/businesses/firmographics/enrich", json!({"business_id": acme}))
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(firmographics["data"]["name"], "Acme Rockets");
+//! assert_eq!(server.remaining_credits(), 99);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The world's seeded part is made once per process for each seed and sizes, on the first
+//! request (or accessor) that needs it, not at start: about 0.1 s for the default sizes in a
+//! debug build, shared by every server of the process.
+//!
+//! ## What the data operations do
+//!
+//! - **Match** (at most 50 inputs, as the schemas say): one row per input, in input order,
+//!   `{input, business_id}` or `{input, prospect_id}`, and for a miss `{input, error,
+//!   error_type}`; `total_results` counts the inputs, `total_matches` the matches. Domains
+//!   and URLs are compared without case, scheme, `www.`, path or trailing dot, LinkedIn URLs
+//!   without case, scheme, `www.`, query or trailing slash, names without case, punctuation or
+//!   legal suffix (`Inc`, `LLC`, `Corporation`, ...).
+//! - **Fetch** applies every filter the documents define, values OR-ed within a filter and
+//!   filters AND-ed, `negate` inverting one: `values` lists compared without case, ranges
+//!   (`gte`, `lte`) on months, `value` on presence (email, phone, website), `business_id`,
+//!   intent topics with a level, events within `last_occurrence` days. `size` caps the rows a
+//!   search reaches, `page_size` the page, `page` counts from 1; `size` below `page_size`
+//!   answers 422 at `["body", "size"]`, as the service does though the schema does not say so.
+//!   `next_cursor` pages by cursor instead (the schema's second answer shape). `mode:
+//!   preview` answers only the rows' identifying fields.
+//! - **Stats** count what a fetch with the same filters counts (`total_results`) and break it
+//!   down in the statistics pages' shapes (by category and location, by revenue and size, by
+//!   department and location).
+//! - **Autocomplete** suggests the world's values of the field that contain the query (label
+//!   or value, any case), at most [`MAX_SUGGESTIONS`]: countries as `{"label": "United
+//!   States", "value": "us"}`, regions as `California, US`, and the enums of the document for
+//!   sizes, revenues, departments and levels.
+//! - **Enrich**, single and bulk (at most 50 ids): the output of each known entity, rows in the
+//!   order of their first id for bulk operations; the request's `parameters` are facts too
+//!   (`month_period` comes back as asked).
+//! - **Credits**: every key starts with [`LocalServerBuilder::credits`] (default
+//!   [`DEFAULT_CREDITS`]). A call is charged what it costs once it is valid; one costing more
+//!   than the key has left answers **403** with the documented message ("You have insufficient
+//!   credits...") and costs nothing. `GET /v1/credits` reports the allocation and the
+//!   balance; the aggregation operation sums the key's charges by hour, day or month, or by
+//!   endpoint. [`LocalServer::remaining_credits`] and [`LocalServer::used_credits`] read it.
+//!
+//! ## Assumed behaviour of the data operations
+//!
+//! The documentation does not say these; the server assumes them:
+//!
+//! - costs: contacts 2 credits a prospect for email only, 5 with the phone (as the contacts
+//!   page says, `parameters.contact_types`, both by default); stats free (as the pages say);
+//!   a `full` fetch 1 credit a row answered, a preview free; every other enrichment, custom
+//!   ones included, 1 credit an entity found; match, autocomplete, credits, events, webhooks
+//!   and health free. Unknown ids and duplicates cost nothing more;
+//! - a business match: a domain or URL, when given, decides (an unknown domain is a miss
+//!   whatever the name, as the match page's example says), else the LinkedIn URL, else the
+//!   name (the first in world order among equal names). A prospect match: the email (work or
+//!   personal), the LinkedIn URL, the phone (its digits), or the full name with the company
+//!   name, the first given that matches; `business_id` restricts to that business's people.
+//!   A miss has `error_type` `not_found` and no id (the schema does not allow `null`); an
+//!   input naming nothing to match by, or a full name without company, `validation_error`;
+//! - `total_results` of a fetch counts every match of the filters less `exclude`, whatever
+//!   `size` (the schema: "the total number of businesses that match the filters"); the pages
+//!   split the first `size` of them: `total_pages` is that number divided by `page_size`,
+//!   rounded down (at least 1 when anything matches, 0 when nothing does), the last page
+//!   carrying the remainder, so it may hold more rows than `page_size` (as clients in the
+//!   field report); a page past the last answers no rows. Rows come in world order (seeded,
+//!   then inserted), the same for every request;
+//! - a cursor is the id of the last row answered ("the sort values of the last document");
+//!   `"null"` starts; cursor pages hold exactly `page_size` rows within the `size` cap, and the
+//!   last has no `next_cursor`; a cursor the search did not answer is 422 at
+//!   `["body", "next_cursor"]`;
+//! - preview rows hold the row schema's required fields and the identifying ones (ids, names,
+//!   domain, company name, country);
+//! - filter details: an empty `values` list constrains nothing; NAICS codes match by prefix
+//!   (`23`, `5611`); `company_name` matches a name equal to the value, or starting with it
+//!   word by word, legal suffixes aside; `website_keywords` a phrase among the industry's;
+//!   `job_title` a title holding every word of the value (any word of five letters or more
+//!   with `include_related_job_titles`); `business_intent_topics` a topic at the level asked
+//!   or above; for prospects, `city_region_country` is the company's place (as the prospects
+//!   page says), `country_code` and `region_country_code` the prospect's; two of
+//!   `google_category`, `linkedin_category` and `naics_category` together answer 422 (the
+//!   pages: "only one category filter per request"). The schemas' own examples write country
+//!   and region codes in upper case (`US`, `US-CA`), which their patterns refuse: they answer
+//!   422, the documentation pages' lower-case examples select. A filter the documents define
+//!   but the world has no field for answers 422 of type `not_modelled` naming it (none today);
+//! - autocomplete's `semantic_search` also suggests values sharing the first five letters of
+//!   a word of the query (`cloude` finds `cloud: cloud data`); a field the world has no values
+//!   for answers 422 `not_modelled` at `["query", "field"]`;
+//! - an unknown id in a single enrichment answers 200 with `data: []` and `request_status`
+//!   `miss`; in a bulk one it has no row (`total_results` counts the rows); an id given twice
+//!   is answered once. A custom enrichment's fields are its author's, which no document
+//!   describes: its rows hold the business id and the custom enrichment's id;
+//! - made-up dates fall within the thousand days before 2025-01-01, made-up numbers within
+//!   the schema's bounds (0–1000 and 0–100 without); made-up strings name the entity and the
+//!   property;
+//! - the 403 comes after validation; a refused call still counts for the rate limit;
+//! - credit aggregation: buckets are UTC whatever `timezone` says (which is echoed); charges
+//!   from `from_date` included to `to_date` excluded; `from_date` after `to_date`, or a range
+//!   longer than 7 days by hour, 60 by day or 2 years by month, answers 400
+//!   `INVALID_DATE_RANGE`, and `timely` without a resolution 400 `INVALID_RESOLUTION`, in the
+//!   page's error shape; a date that is not ISO 8601 answers 422;
+//! - the health check answers `"OK"`, the payload check as many `x` as asked, the version the
+//!   document's `info.version`.
 //!
 //! # Webhook deliveries
 //!
@@ -285,13 +450,6 @@ pub fn request_body_schema(operation_id: &str) -> Option<serde_json::Value> {
 pub fn response_schema(operation_id: &str) -> Option<serde_json::Value> {
     let spec = spec::spec().ok()?;
     spec.response_root(spec.operation(operation_id)?)
-}
-
-/// The ids of the merged document's operations, in its order.
-pub fn operation_ids() -> Vec<String> {
-    spec::spec()
-        .map(|spec| spec.operations().iter().map(|o| o.id.clone()).collect())
-        .unwrap_or_default()
 }
 
 /// A running local server. Shut down when dropped.

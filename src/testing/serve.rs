@@ -276,7 +276,7 @@ impl Shared {
         let owner = if operation.secured {
             match self.authenticate(&mut state, received.key.as_deref(), entry) {
                 Ok(owner) => owner,
-                Err(response) => return (Answer::Ready(response), Vec::new()),
+                Err(response) => return (Answer::Ready(*response), Vec::new()),
             }
         } else {
             0
@@ -346,22 +346,22 @@ impl Shared {
         state: &mut State,
         key: Option<&[u8]>,
         entry: &mut RecordedRequest,
-    ) -> Result<usize, Response<Body>> {
+    ) -> Result<usize, Box<Response<Body>>> {
         let Some(key) = key else {
             entry.api_key = KeyCheck::Missing;
-            return Err(error_response(
+            return Err(Box::new(error_response(
                 state,
                 StatusCode::UNAUTHORIZED,
                 "missing API key: send it in the `api_key` header",
-            ));
+            )));
         };
         let Some(owner) = self.api_keys.iter().position(|k| k.as_bytes() == key) else {
             entry.api_key = KeyCheck::Rejected;
-            return Err(error_response(
+            return Err(Box::new(error_response(
                 state,
                 StatusCode::UNAUTHORIZED,
                 "invalid API key",
-            ));
+            )));
         };
         entry.api_key = KeyCheck::Accepted;
         Ok(owner)

@@ -19,7 +19,7 @@ use super::json::{self, JsonError};
 use super::params::Param;
 use super::schema::{self, detail};
 
-const MERGED_DOCUMENT: &str = include_str!(concat!(env!("OUT_DIR"), "/explorium.json"));
+pub(crate) const MERGED_DOCUMENT: &str = include_str!(concat!(env!("OUT_DIR"), "/explorium.json"));
 
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -151,7 +151,7 @@ pub(crate) fn spec() -> Result<&'static Spec, String> {
 }
 
 impl Spec {
-    fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let document: Value =
             serde_json::from_str(text).map_err(|e| format!("merged document: {e}"))?;
         let empty = Map::new();

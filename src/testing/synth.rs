@@ -226,7 +226,7 @@ impl<'a> Synth<'a> {
                 let value = ((low + unit * (high - low)) * 100.0).round() / 100.0;
                 Number::from_f64(value.clamp(low, high)).map(Value::Number)
             }
-            Some("boolean") => Some(Value::Bool(seed % 2 == 0)),
+            Some("boolean") => Some(Value::Bool(seed.is_multiple_of(2))),
             Some("null") => Some(Value::Null),
             _ => Some(json!({})),
         }

@@ -36,17 +36,6 @@ fn an_operation_from_a_new_document_is_routed_and_validated_with_no_code_change(
     );
 }
 
-#[test]
-fn a_new_enrichment_document_is_an_enrichment_with_no_code_change() {
-    let mut document: Value = serde_json::from_str(MERGED_DOCUMENT).unwrap();
-    let mut post = document["paths"]["/v1/businesses/webstack/enrich"]["post"].clone();
-    post["operationId"] = json!("businesses_new_signal_enrich");
-    document["paths"]["/v1/businesses/new_signal/enrich"] = json!({ "post": post });
-    let spec = Spec::parse(&document.to_string()).unwrap();
-    let operation = spec.operation("businesses_new_signal_enrich").unwrap();
-    assert_eq!(operation.effect, Effect::Enrich);
-}
-
 fn routed_id<'a>(spec: &'a Spec, method: &str, path: &str) -> Option<&'a str> {
     match spec.route(method, path) {
         Route::Operation(operation) => Some(&operation.id),

@@ -139,9 +139,9 @@ impl World {
         );
         let description = business.description.clone().unwrap_or_else(|| {
             format!(
-                "{} is a {} company ({} employees) based in {}.",
+                "{}: {}, {} employees, based in {}.",
                 business.name,
-                industry.naics_description.to_lowercase(),
+                industry.naics_description,
                 self.size(business),
                 self.location_label(place)
             )

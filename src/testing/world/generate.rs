@@ -4,7 +4,7 @@
 //! seed and sizes always make the same world (ids included) with this build of the crate.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use fastrand::Rng;
 
@@ -49,18 +49,21 @@ pub(super) fn generate(vocab: &Vocab, seed: u64, businesses: usize, prospects: u
     let (cities, us_cities) = cities(vocab);
     let mut names = HashSet::new();
     let mut base = Base::default();
-    for (i, (id, name, domain, city, industry, size, revenue)) in
-        DOCUMENTED.iter().take(businesses).enumerate()
-    {
-        names.insert(name.to_string());
-        let mut business =
-            generated_business(&mut rng, vocab, &cities, us_cities, name.to_string());
-        business.id = (*id).to_string();
-        business.domain = Some((*domain).to_string());
-        business.place = cities.get(*city).cloned().unwrap_or(business.place);
-        business.industry = *industry as u8;
-        business.size = (*size).min(vocab.sizes.len().saturating_sub(1)) as u8;
-        business.revenue = (*revenue).min(vocab.revenues.len().saturating_sub(1)) as u8;
+    for (i, company) in DOCUMENTED.iter().take(businesses).enumerate() {
+        names.insert(company.name.to_string());
+        let mut business = generated_business(
+            &mut rng,
+            vocab,
+            &cities,
+            us_cities,
+            company.name.to_string(),
+        );
+        business.id = company.id.to_string();
+        business.domain = Some(company.domain.to_string());
+        business.place = cities.get(company.city).cloned().unwrap_or(business.place);
+        business.industry = company.industry as u8;
+        business.size = company.size.min(vocab.sizes.len().saturating_sub(1)) as u8;
+        business.revenue = company.revenue.min(vocab.revenues.len().saturating_sub(1)) as u8;
         business.seed = i as u64;
         base.businesses.push(business);
     }
@@ -356,19 +359,9 @@ pub(super) fn region_country(vocab: &Vocab, region: u32) -> Option<u16> {
 }
 
 impl Base {
-    /// The id look-ups, and each industry's businesses.
+    /// The id look-ups.
     fn index(&mut self) {
-        self.business_ids = self
-            .businesses
-            .iter()
-            .enumerate()
-            .map(|(i, b)| (b.id.clone(), i as u32))
-            .collect::<HashMap<_, _>>();
-        self.prospect_ids = self
-            .prospects
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.clone(), i as u32))
-            .collect::<HashMap<_, _>>();
+        self.business_ids = super::ids_of(&self.businesses, |b| &b.id);
+        self.prospect_ids = super::ids_of(&self.prospects, |p| &p.id);
     }
 }

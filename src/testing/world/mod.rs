@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 pub use records::{InvalidEntity, TestBusiness, TestProspect, WorldBusiness, WorldProspect};
 
+use crate::testing::matching::Keys;
 use vocab::{Vocab, CALLING_CODES, INDUSTRIES, ROLES, TECHS};
 
 /// How many businesses the seeded world has by default.
@@ -152,6 +153,8 @@ pub(crate) struct Base {
     pub(crate) prospects: Vec<Person>,
     business_ids: HashMap<String, u32>,
     prospect_ids: HashMap<String, u32>,
+    /// The match keys of the businesses and of the prospects, made as matches need them.
+    keys: [Keys; 2],
 }
 
 /// What a server's world is made of.
@@ -188,14 +191,76 @@ fn base(config: WorldConfig) -> Arc<Base> {
     Arc::clone(made)
 }
 
+/// The rows a server's tests inserted in one table of the world, numbered after the seeded
+/// ones: `seeded` is always that table's seeded rows.
+#[derive(Debug)]
+struct Added<T> {
+    rows: Vec<T>,
+    ids: HashMap<String, u32>,
+}
+
+impl<T> Default for Added<T> {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            ids: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Added<T> {
+    fn get<'a>(&'a self, seeded: &'a [T], index: u32) -> &'a T {
+        let index = index as usize;
+        seeded
+            .get(index)
+            .unwrap_or_else(|| &self.rows[index - seeded.len()])
+    }
+
+    fn iter<'a>(&'a self, seeded: &'a [T]) -> impl Iterator<Item = (u32, &'a T)> {
+        seeded
+            .iter()
+            .chain(&self.rows)
+            .enumerate()
+            .map(|(i, row)| (i as u32, row))
+    }
+
+    fn index(&self, seeded: &[T], seeded_ids: &HashMap<String, u32>, id: &str) -> Option<u32> {
+        seeded_ids
+            .get(id)
+            .copied()
+            .or_else(|| Some(self.ids.get(id)? + seeded.len() as u32))
+    }
+
+    fn insert(
+        &mut self,
+        field: &'static str,
+        id: String,
+        row: T,
+        exists: bool,
+    ) -> Result<String, InvalidEntity> {
+        if exists {
+            return Err(InvalidEntity::new(field, &id, "is already in the world"));
+        }
+        self.ids.insert(id.clone(), self.rows.len() as u32);
+        self.rows.push(row);
+        Ok(id)
+    }
+}
+
+/// Each row's index, by id.
+fn ids_of<T>(rows: &[T], id: impl Fn(&T) -> &str) -> HashMap<String, u32> {
+    rows.iter()
+        .enumerate()
+        .map(|(i, row)| (id(row).to_string(), i as u32))
+        .collect()
+}
+
 /// A server's world: the seeded part, shared, and the rows its tests inserted.
 #[derive(Debug)]
 pub(crate) struct World {
     base: Arc<Base>,
-    added_businesses: Vec<Biz>,
-    added_prospects: Vec<Person>,
-    added_business_ids: HashMap<String, u32>,
-    added_prospect_ids: HashMap<String, u32>,
+    added_businesses: Added<Biz>,
+    added_prospects: Added<Person>,
     /// The year company ages are counted from.
     pub(crate) year: u16,
 }
@@ -204,10 +269,8 @@ impl World {
     pub(crate) fn new(config: WorldConfig, year: u16) -> Self {
         Self {
             base: base(config),
-            added_businesses: Vec::new(),
-            added_prospects: Vec::new(),
-            added_business_ids: HashMap::new(),
-            added_prospect_ids: HashMap::new(),
+            added_businesses: Added::default(),
+            added_prospects: Added::default(),
             year,
         }
     }
@@ -217,57 +280,73 @@ impl World {
     }
 
     pub(crate) fn business_count(&self) -> usize {
-        self.base.businesses.len() + self.added_businesses.len()
+        self.base.businesses.len() + self.added_businesses.rows.len()
     }
 
     pub(crate) fn business(&self, index: u32) -> &Biz {
-        let index = index as usize;
-        match self.base.businesses.get(index) {
-            Some(business) => business,
-            None => &self.added_businesses[index - self.base.businesses.len()],
-        }
+        self.added_businesses.get(&self.base.businesses, index)
     }
 
     /// Every business with its index, seeded ones first, then inserted ones in order.
     pub(crate) fn businesses(&self) -> impl Iterator<Item = (u32, &Biz)> {
-        self.base
-            .businesses
-            .iter()
-            .chain(&self.added_businesses)
-            .enumerate()
-            .map(|(i, b)| (i as u32, b))
+        self.added_businesses.iter(&self.base.businesses)
     }
 
     pub(crate) fn business_index(&self, id: &str) -> Option<u32> {
-        self.base.business_ids.get(id).copied().or_else(|| {
-            let added = self.added_business_ids.get(id)?;
-            Some(*added + self.base.businesses.len() as u32)
-        })
+        self.added_businesses
+            .index(&self.base.businesses, &self.base.business_ids, id)
     }
 
     pub(crate) fn person(&self, index: u32) -> &Person {
-        let index = index as usize;
-        match self.base.prospects.get(index) {
-            Some(person) => person,
-            None => &self.added_prospects[index - self.base.prospects.len()],
-        }
+        self.added_prospects.get(&self.base.prospects, index)
     }
 
     /// Every prospect with its index, seeded ones first.
     pub(crate) fn people(&self) -> impl Iterator<Item = (u32, &Person)> {
-        self.base
-            .prospects
-            .iter()
-            .chain(&self.added_prospects)
-            .enumerate()
-            .map(|(i, p)| (i as u32, p))
+        self.added_prospects.iter(&self.base.prospects)
     }
 
     pub(crate) fn person_index(&self, id: &str) -> Option<u32> {
-        self.base.prospect_ids.get(id).copied().or_else(|| {
-            let added = self.added_prospect_ids.get(id)?;
-            Some(*added + self.base.prospects.len() as u32)
-        })
+        self.added_prospects
+            .index(&self.base.prospects, &self.base.prospect_ids, id)
+    }
+
+    /// The match keys of the seeded entities, each table made once per process.
+    pub(crate) fn seeded_keys(&self, entity: Entity) -> &Keys {
+        match entity {
+            Entity::Business => &self.base.keys[0],
+            Entity::Prospect => &self.base.keys[1],
+        }
+    }
+
+    /// The indices of the inserted entities.
+    pub(crate) fn added(&self, entity: Entity) -> std::ops::Range<u32> {
+        let (seeded, added) = match entity {
+            Entity::Business => (self.base.businesses.len(), self.added_businesses.rows.len()),
+            Entity::Prospect => (self.base.prospects.len(), self.added_prospects.rows.len()),
+        };
+        seeded as u32..(seeded + added) as u32
+    }
+
+    /// Whether the prospect has a professional email, without making it.
+    pub(crate) fn has_email(&self, person: &Person) -> bool {
+        match person.email {
+            Contact::None => false,
+            Contact::Given(_) => true,
+            Contact::Derived => self.company(person).domain.is_some(),
+        }
+    }
+
+    /// Whether the prospect has a phone number, without making it.
+    pub(crate) fn has_phone(&self, person: &Person) -> bool {
+        match person.phone {
+            Contact::None => false,
+            Contact::Given(_) => true,
+            Contact::Derived => {
+                let country = self.country_code(&person.place);
+                CALLING_CODES.iter().any(|(c, _)| *c == country)
+            }
+        }
     }
 
     /// The prospects working at a business: its seeded ones, then inserted ones.
@@ -276,46 +355,26 @@ impl World {
             Some(b) => b.prospects.clone(),
             None => 0..0,
         };
-        let offset = self.base.prospects.len() as u32;
-        seeded
-            .chain(
-                self.added_prospects
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| p.business == business)
-                    .map(|(i, _)| i as u32 + offset),
-            )
-            .collect()
+        let added = self
+            .added_prospects
+            .iter(&[])
+            .filter(|(_, p)| p.business == business)
+            .map(|(i, _)| i + self.base.prospects.len() as u32);
+        seeded.chain(added).collect()
     }
 
     fn add_business(&mut self, business: Biz) -> Result<String, InvalidEntity> {
-        if self.business_index(&business.id).is_some() {
-            return Err(InvalidEntity::new(
-                "business_id",
-                &business.id,
-                "is already in the world",
-            ));
-        }
+        let exists = self.business_index(&business.id).is_some();
         let id = business.id.clone();
-        self.added_business_ids
-            .insert(id.clone(), self.added_businesses.len() as u32);
-        self.added_businesses.push(business);
-        Ok(id)
+        self.added_businesses
+            .insert("business_id", id, business, exists)
     }
 
     fn add_person(&mut self, person: Person) -> Result<String, InvalidEntity> {
-        if self.person_index(&person.id).is_some() {
-            return Err(InvalidEntity::new(
-                "prospect_id",
-                &person.id,
-                "is already in the world",
-            ));
-        }
+        let exists = self.person_index(&person.id).is_some();
         let id = person.id.clone();
-        self.added_prospect_ids
-            .insert(id.clone(), self.added_prospects.len() as u32);
-        self.added_prospects.push(person);
-        Ok(id)
+        self.added_prospects
+            .insert("prospect_id", id, person, exists)
     }
 
     // What a business is, in the document's terms.

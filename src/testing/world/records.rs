@@ -39,6 +39,37 @@ impl fmt::Display for InvalidEntity {
 
 impl std::error::Error for InvalidEntity {}
 
+/// Where a row to insert is, as a test gives it.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct PlaceParts {
+    country_code: Option<String>,
+    region_code: Option<String>,
+    city: Option<String>,
+}
+
+/// The country, region and city setters of a row to insert, each with its default.
+macro_rules! place_setters {
+    ($country:literal, $region:literal, $city:literal) => {
+        #[doc = concat!("Its country: an alpha-2 code of the document's list, lower case (`us`). Default: ", $country, ".")]
+        pub fn country_code(mut self, code: impl Into<String>) -> Self {
+            self.place.country_code = Some(code.into());
+            self
+        }
+
+        #[doc = concat!("Its region: an ISO 3166-2 code of the document's list, lower case (`us-ca`). Default: ", $region, ".")]
+        pub fn region_code(mut self, code: impl Into<String>) -> Self {
+            self.place.region_code = Some(code.into());
+            self
+        }
+
+        #[doc = concat!("Its city. Default: ", $city, ".")]
+        pub fn city(mut self, city: impl Into<String>) -> Self {
+            self.place.city = Some(city.into());
+            self
+        }
+    };
+}
+
 /// A business for [`LocalServer::insert_business`]: what a test knows of it. Every field not
 /// set is made up from the name, deterministically, as for a seeded business.
 ///
@@ -62,9 +93,7 @@ pub struct TestBusiness {
     domain: Option<String>,
     without_website: bool,
     linkedin_url: Option<String>,
-    country_code: Option<String>,
-    region_code: Option<String>,
-    city: Option<String>,
+    place: PlaceParts,
     company_size: Option<String>,
     company_revenue: Option<String>,
     naics: Option<String>,
@@ -107,25 +136,11 @@ impl TestBusiness {
         self
     }
 
-    /// Its country: an alpha-2 code of the document's list, lower case (`us`). Default: the
-    /// region's, or one made up.
-    pub fn country_code(mut self, code: impl Into<String>) -> Self {
-        self.country_code = Some(code.into());
-        self
-    }
-
-    /// Its region: an ISO 3166-2 code of the document's list, lower case (`us-ca`). Default:
-    /// none when the country is set, else one made up.
-    pub fn region_code(mut self, code: impl Into<String>) -> Self {
-        self.region_code = Some(code.into());
-        self
-    }
-
-    /// Its city. Default: none when the country or region is set, else one made up.
-    pub fn city(mut self, city: impl Into<String>) -> Self {
-        self.city = Some(city.into());
-        self
-    }
+    place_setters!(
+        "the region's, or one made up",
+        "none when the country is set, else one made up",
+        "none when the country or region is set, else one made up"
+    );
 
     /// Its number of employees, a value of the document's range enum (`51-200`). Default:
     /// made up.
@@ -180,13 +195,7 @@ impl TestBusiness {
             business.domain = Some(domain);
         }
         business.linkedin = self.linkedin_url;
-        business.place = place(
-            vocab,
-            self.country_code,
-            self.region_code,
-            self.city,
-            business.place,
-        )?;
+        business.place = place(vocab, self.place, business.place)?;
         if let Some(size) = self.company_size {
             business.size = enum_index("company_size", &size, &vocab.sizes)?;
         }
@@ -250,9 +259,7 @@ pub struct TestProspect {
     email: Option<Option<String>>,
     phone_number: Option<Option<String>>,
     linkedin_url: Option<String>,
-    country_code: Option<String>,
-    region_code: Option<String>,
-    city: Option<String>,
+    place: PlaceParts,
     experience_months: Option<u16>,
     current_role_months: Option<u16>,
 }
@@ -326,25 +333,11 @@ impl TestProspect {
         self
     }
 
-    /// Where it lives: an alpha-2 code of the document's list (`us`). Default: its company's
-    /// country.
-    pub fn country_code(mut self, code: impl Into<String>) -> Self {
-        self.country_code = Some(code.into());
-        self
-    }
-
-    /// Its region: an ISO 3166-2 code of the document's list (`us-ny`). Default: its
-    /// company's, unless the country is set.
-    pub fn region_code(mut self, code: impl Into<String>) -> Self {
-        self.region_code = Some(code.into());
-        self
-    }
-
-    /// Its city. Default: its company's, unless the country or region is set.
-    pub fn city(mut self, city: impl Into<String>) -> Self {
-        self.city = Some(city.into());
-        self
-    }
+    place_setters!(
+        "its company's, unless the region is set",
+        "its company's, unless the country is set",
+        "its company's, unless the country or region is set"
+    );
 
     /// Its months of experience. Default: made up.
     pub fn experience_months(mut self, months: u16) -> Self {
@@ -393,13 +386,7 @@ impl TestProspect {
             None => {}
         }
         person.linkedin = self.linkedin_url;
-        person.place = place(
-            vocab,
-            self.country_code,
-            self.region_code,
-            self.city,
-            person.place,
-        )?;
+        person.place = place(vocab, self.place, person.place)?;
         if let Some(months) = self.experience_months {
             person.experience = months;
             person.role = person.role.min(months);
@@ -433,13 +420,12 @@ fn enum_index(field: &'static str, value: &str, values: &[String]) -> Result<u8,
 }
 
 /// The place the codes and city say, `default` where they say nothing.
-fn place(
-    vocab: &Vocab,
-    country: Option<String>,
-    region: Option<String>,
-    city: Option<String>,
-    default: Place,
-) -> Result<Place, InvalidEntity> {
+fn place(vocab: &Vocab, parts: PlaceParts, default: Place) -> Result<Place, InvalidEntity> {
+    let PlaceParts {
+        country_code: country,
+        region_code: region,
+        city,
+    } = parts;
     if country.is_none() && region.is_none() && city.is_none() {
         return Ok(default);
     }

@@ -547,45 +547,57 @@ pub(crate) const TOPICS: &[&str] = &[
     "data: data warehousing",
 ];
 
-/// Companies the documentation's examples name, with the ids they give them: (id, name,
-/// domain, city, industry index, size index, revenue index).
-pub(crate) const DOCUMENTED: &[(&str, &str, &str, usize, usize, usize, usize)] = &[
-    (
-        "8adce3ca1cef0c986b22310e369a0793",
-        "Apple",
-        "apple.com",
-        3,
-        18,
-        7,
-        12,
-    ),
-    (
-        "a34bacf839b923770b2c360eefa26748",
-        "Microsoft Corporation",
-        "microsoft.com",
-        10,
-        1,
-        7,
-        12,
-    ),
-    (
-        "340c8040bd50cbab9c7df718bbe51cc9",
-        "Explorium",
-        "explorium.ai",
-        0,
-        0,
-        3,
-        4,
-    ),
-    (
-        "e11943a6031a0e6114ae69c257617980",
-        "PepsiCo",
-        "pepsico.com",
-        16,
-        17,
-        7,
-        11,
-    ),
+/// A company the documentation's examples name, with the id they give it; `city` indexes
+/// [`CITIES`], `industry` [`INDUSTRIES`], `size` and `revenue` the document's range enums.
+pub(crate) struct Documented {
+    pub(crate) id: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) domain: &'static str,
+    pub(crate) city: usize,
+    pub(crate) industry: usize,
+    pub(crate) size: usize,
+    pub(crate) revenue: usize,
+}
+
+/// The companies of the documentation's examples: Apple in Cupertino, Microsoft in Redmond
+/// (10,001+ employees, 100B-1T), Explorium (51-200, 25M-75M), PepsiCo (10B-100B).
+pub(crate) const DOCUMENTED: &[Documented] = &[
+    Documented {
+        id: "8adce3ca1cef0c986b22310e369a0793",
+        name: "Apple",
+        domain: "apple.com",
+        city: 3,
+        industry: 18,
+        size: 7,
+        revenue: 11,
+    },
+    Documented {
+        id: "a34bacf839b923770b2c360eefa26748",
+        name: "Microsoft Corporation",
+        domain: "microsoft.com",
+        city: 10,
+        industry: 1,
+        size: 7,
+        revenue: 11,
+    },
+    Documented {
+        id: "340c8040bd50cbab9c7df718bbe51cc9",
+        name: "Explorium",
+        domain: "explorium.ai",
+        city: 0,
+        industry: 0,
+        size: 2,
+        revenue: 5,
+    },
+    Documented {
+        id: "e11943a6031a0e6114ae69c257617980",
+        name: "PepsiCo",
+        domain: "pepsico.com",
+        city: 16,
+        industry: 17,
+        size: 7,
+        revenue: 10,
+    },
 ];
 
 pub(crate) const FIRST_NAMES: &[&str] = &[
@@ -796,3 +808,73 @@ pub(crate) const SKILLS: &[(&str, &[&str])] = &[
     ("marketing", &["SEO", "Content marketing", "HubSpot"]),
     ("finance", &["Financial modeling", "Excel", "Forecasting"]),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::spec::spec;
+
+    #[test]
+    fn the_documents_lists_are_found_and_the_tables_fit_them() {
+        let vocab = Vocab::read(spec().unwrap());
+        assert_eq!(vocab.countries.len(), 250);
+        assert_eq!(vocab.regions.len(), 4883);
+        let us = vocab.country("us").unwrap();
+        assert_eq!(vocab.countries[usize::from(us)].1, "united states");
+        assert_eq!(
+            vocab.regions[vocab.region("us-ca").unwrap() as usize].1,
+            "california"
+        );
+        for list in [&vocab.sizes, &vocab.revenues, &vocab.ages, &vocab.locations] {
+            assert!(!list.is_empty());
+        }
+        assert!(vocab.departments.contains(&"engineering".to_string()));
+        assert!(vocab.levels.contains(&"director".to_string()));
+        assert!(vocab.business_events.contains(&"new_product".to_string()));
+        assert_eq!(
+            vocab.intent_levels,
+            ["emerging_intent", "high_intent", "very_high_intent"]
+        );
+        for (city, region, _) in CITIES {
+            assert!(vocab.region(region).is_some(), "{city}: {region}");
+        }
+        assert!(CITIES[..US_CITIES]
+            .iter()
+            .all(|(_, r, _)| r.starts_with("us-")));
+        assert!(!CITIES[US_CITIES].1.starts_with("us-"));
+        for (country, _) in CALLING_CODES {
+            assert!(vocab.country(country).is_some(), "{country}");
+        }
+        for company in DOCUMENTED {
+            assert!(company.city < CITIES.len() && company.industry < INDUSTRIES.len());
+            assert!(company.size < vocab.sizes.len() && company.revenue < vocab.revenues.len());
+        }
+        assert_eq!(vocab.revenues[DOCUMENTED[0].revenue], "100B-1T");
+        assert_eq!(vocab.sizes[DOCUMENTED[0].size], "10001+");
+    }
+
+    #[test]
+    fn each_technology_category_is_a_key_of_the_technographics_output() {
+        let spec = spec().unwrap();
+        let operation = spec.operation("businesses_technographics_enrich").unwrap();
+        let response = spec.resolve(operation.response.as_ref().unwrap());
+        let output = spec.resolve(&response["properties"]["data"]["anyOf"][0]);
+        for (tech, _, key) in TECHS {
+            assert!(output["properties"].get(*key).is_some(), "{tech}: {key}");
+        }
+    }
+
+    #[test]
+    fn plain_list_patterns_are_read_and_others_are_not() {
+        assert_eq!(
+            alternatives(r"^(aruba|åland\ islands|escaldes\-engordany)$").unwrap(),
+            ["aruba", "åland islands", "escaldes-engordany"]
+        );
+        assert_eq!(alternatives("^[a-f0-9]{32}$"), None);
+        assert_eq!(alternatives(r"^\+(9[976]\d|7|1)\d{1,12}$"), None);
+        assert_eq!(
+            title_case("tanzania, united republic of"),
+            "Tanzania, United Republic Of"
+        );
+    }
+}
