@@ -2,11 +2,14 @@
 //! result for the enabled API families (`build/view.rs`), and runs progenitor on it.
 //! Writes only to `OUT_DIR`: `generated.rs` (the client), `explorium.json` (the merged
 //! document, every family, for the local test server) and, with the `schemars` feature,
-//! `request_types.rs` (each generated request body's type, for the JSON Schema test).
+//! `request_types.rs` (each generated request body's type, for the JSON Schema test) and, with
+//! the `enrich` feature, `enrichments.rs` (`explorium::enrichments`, `build/enrichments.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+#[path = "build/enrichments.rs"]
+mod enrichments;
 #[path = "build/request_types.rs"]
 mod request_types;
 #[path = "build/spec.rs"]
@@ -48,6 +51,14 @@ fn run(openapi_dir: &Path, out_dir: &Path) -> Result<(), Box<dyn std::error::Err
     if std::env::var_os("CARGO_FEATURE_SCHEMARS").is_some() {
         let registry = request_types::registry(&view, &code)?;
         std::fs::write(out_dir.join("request_types.rs"), registry)?;
+    }
+    // The `enrich` family's handwritten layer: one type per enrichment the view defines.
+    if std::env::var_os("CARGO_FEATURE_ENRICH").is_some() {
+        let (module, notes) = enrichments::generate(&view, &code)?;
+        for note in notes {
+            println!("cargo::warning={note}");
+        }
+        std::fs::write(out_dir.join("enrichments.rs"), module)?;
     }
     std::fs::write(out_dir.join("generated.rs"), code)?;
     std::fs::write(

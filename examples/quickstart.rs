@@ -1,4 +1,6 @@
-//! Enroll prospects, update that enrollment, and update a business enrollment.
+//! The workflow people run: match a few companies, enrich them, find their leaders by search,
+//! get those people's contacts, and enroll the people and the companies for events; then the
+//! three seed calls: enroll prospects, update that enrollment, update a business enrollment.
 //!
 //! ```sh
 //! cargo run --example quickstart
@@ -11,8 +13,13 @@
 
 use std::process::ExitCode;
 
+use explorium::enrich::EnrichOutcome;
+use explorium::generated::types::ProspectsFetchFilters;
 use explorium::testing::LocalServer;
-use explorium::{BusinessEvent, Client, Enrollment, ProspectEvent};
+use explorium::{
+    enrichments, BusinessEvent, BusinessMatch, Client, Enrollment, MatchOutcome, ProspectEvent,
+};
+use futures_util::TryStreamExt;
 
 const BUSINESS_ENROLLMENT_ID: &str = "en_7b429a01";
 const BUSINESS_ENROLLMENT_KEY: &str = "my_b2b_saas_monitor";
@@ -60,6 +67,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         local = Some(server);
         client
     };
+
+    workflow(&client).await?;
 
     let created = client
         .prospects()
@@ -115,6 +124,118 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     drop(local);
+    Ok(())
+}
+
+/// Match, enrich, search, contacts, enroll.
+async fn workflow(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
+    let matched = client
+        .businesses()
+        .match_all([
+            BusinessMatch::name("Apple").domain("apple.com"),
+            BusinessMatch::name("microsoft")
+                .linkedin_url("https://linkedin.com/company/microsoft-corporation/"),
+            BusinessMatch::name("Starbucks").domain("fakeurl.xyz"),
+        ])
+        .send()
+        .await;
+    let business_ids: Vec<String> = matched
+        .outcomes
+        .iter()
+        .filter_map(|m| match &m.outcome {
+            MatchOutcome::Matched { id } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    println!(
+        "Matched {} of {} companies",
+        business_ids.len(),
+        matched.outcomes.len()
+    );
+
+    let firmographics = client
+        .businesses()
+        .enrich_all(enrichments::Firmographics, &business_ids)
+        .send()
+        .await;
+    for outcome in &firmographics.outcomes {
+        if let EnrichOutcome::Enriched { data } = &outcome.outcome {
+            println!(
+                "  {}: {}, {}",
+                outcome.id,
+                data.name.as_deref().unwrap_or("?"),
+                data.country_name.as_deref().unwrap_or("?")
+            );
+        }
+    }
+
+    // Their leaders: a search with typed filters (checked against their enums when built).
+    let filters: ProspectsFetchFilters = serde_json::from_value(serde_json::json!({
+        "business_id": {"values": business_ids},
+        "job_level": {"values": ["director", "manager", "vice president"]},
+    }))?;
+    let total = client
+        .prospects()
+        .stats()
+        .filters(filters.clone())
+        .send()
+        .await?
+        .total_results;
+    let leaders: Vec<_> = client
+        .prospects()
+        .search()
+        .filters(filters)
+        .limit(10)
+        .page_size(10)
+        .stream()
+        .try_collect()
+        .await?;
+    println!("Found {total} leaders; the first {}:", leaders.len());
+    for leader in &leaders {
+        println!(
+            "  {} ({}, {})",
+            leader.full_name.as_deref().unwrap_or("?"),
+            leader.job_title.as_deref().unwrap_or("?"),
+            leader.company_name.as_deref().unwrap_or("?")
+        );
+    }
+    let prospect_ids: Vec<String> = leaders
+        .iter()
+        .filter_map(|p| p.prospect_id.clone())
+        .collect();
+
+    let contacts = client
+        .prospects()
+        .enrich_all(enrichments::ContactsInformation, &prospect_ids)
+        .send()
+        .await;
+    let with_contacts = contacts
+        .outcomes
+        .iter()
+        .filter(|o| matches!(o.outcome, EnrichOutcome::Enriched { .. }))
+        .count();
+    println!(
+        "Contacts for {with_contacts} of them ({} attempts)",
+        contacts.attempts
+    );
+
+    let people = client
+        .prospects()
+        .enroll_all("quickstart_leaders", &prospect_ids)
+        .event_types([ProspectEvent::ProspectChangedRole])
+        .send()
+        .await;
+    let companies = client
+        .businesses()
+        .enroll_all("quickstart_companies", &business_ids)
+        .event_types([BusinessEvent::NewFundingRound])
+        .send()
+        .await;
+    println!(
+        "Enrolled {} people and {} companies for events",
+        people.outcomes.len(),
+        companies.outcomes.len()
+    );
     Ok(())
 }
 

@@ -106,18 +106,28 @@ impl Client {
         ClientBuilder::from_env()?.build()
     }
 
-    /// Prospect enrollments (add, list, update, delete) and prospect events.
-    #[cfg(feature = "events")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+    /// Prospects: their enrollments and events (`events`), match (`match`), search
+    /// (`search`) and enrichments (`enrich`), each with its family's feature.
+    #[cfg(any(
+        feature = "events",
+        feature = "match",
+        feature = "search",
+        feature = "enrich"
+    ))]
     pub fn prospects(&self) -> Prospects {
         Prospects {
             client: self.clone(),
         }
     }
 
-    /// Business enrollments (add, list, update, delete) and business events.
-    #[cfg(feature = "events")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+    /// Businesses: their enrollments and events (`events`), match (`match`), search
+    /// (`search`) and enrichments (`enrich`), each with its family's feature.
+    #[cfg(any(
+        feature = "events",
+        feature = "match",
+        feature = "search",
+        feature = "enrich"
+    ))]
     pub fn businesses(&self) -> Businesses {
         Businesses {
             client: self.clone(),
@@ -169,15 +179,25 @@ impl Client {
 // an `impl` block of its own folder (the events family's: `events/prospects.rs`,
 // `events/businesses.rs`); a handle is built when a family that has methods on it is.
 
-/// Prospect enrollments and events, from [`Client::prospects`].
-#[cfg(feature = "events")]
+/// Prospects, from [`Client::prospects`]: what the enabled families do with them.
+#[cfg(any(
+    feature = "events",
+    feature = "match",
+    feature = "search",
+    feature = "enrich"
+))]
 #[derive(Debug, Clone)]
 pub struct Prospects {
     pub(crate) client: Client,
 }
 
-/// Business enrollments and events, from [`Client::businesses`].
-#[cfg(feature = "events")]
+/// Businesses, from [`Client::businesses`]: what the enabled families do with them.
+#[cfg(any(
+    feature = "events",
+    feature = "match",
+    feature = "search",
+    feature = "enrich"
+))]
 #[derive(Debug, Clone)]
 pub struct Businesses {
     pub(crate) client: Client,

@@ -1,12 +1,45 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// Built with no API family, the transport has no caller: what only the families call would be
-// reported unused.
-#![cfg_attr(not(feature = "events"), allow(dead_code))]
+// Built without every API family, the transport and the shared layers have callers for only
+// part of what they hold: what only the other families call would be reported unused. With all
+// of them (the default, and CI's `--all-features`), nothing unused goes unreported.
+#![cfg_attr(
+    not(all(
+        feature = "events",
+        feature = "match",
+        feature = "search",
+        feature = "enrich",
+        feature = "credits",
+        feature = "health"
+    )),
+    allow(dead_code)
+)]
 
 mod client;
+#[cfg(feature = "credits")]
+#[cfg_attr(docsrs, doc(cfg(feature = "credits")))]
+pub mod credits;
+#[cfg(any(
+    feature = "match",
+    feature = "search",
+    feature = "enrich",
+    feature = "credits",
+    feature = "health"
+))]
+mod data;
+#[cfg(feature = "enrich")]
+#[cfg_attr(docsrs, doc(cfg(feature = "enrich")))]
+pub mod enrich;
 #[cfg(feature = "events")]
 mod events;
+#[cfg(feature = "health")]
+mod health;
+#[cfg(feature = "match")]
+#[cfg_attr(docsrs, doc(cfg(feature = "match")))]
+pub mod matching;
+#[cfg(feature = "search")]
+#[cfg_attr(docsrs, doc(cfg(feature = "search")))]
+pub mod search;
 mod transport;
 mod validate;
 
@@ -40,6 +73,16 @@ pub mod businesses {
 #[cfg(feature = "events")]
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 pub use events::{webhook, webhooks};
+
+#[cfg(feature = "enrich")]
+#[cfg_attr(docsrs, doc(cfg(feature = "enrich")))]
+pub use enrich::enrichments;
+
+#[cfg(any(feature = "match", feature = "search", feature = "enrich"))]
+pub use data::Entity;
+#[cfg(feature = "match")]
+#[cfg_attr(docsrs, doc(cfg(feature = "match")))]
+pub use matching::{BusinessMatch, MatchOutcome, ProspectMatch};
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,

@@ -25,6 +25,13 @@ use tokio::time::Instant;
 
 use crate::transport::error::Error;
 
+#[cfg(any(feature = "match", feature = "enrich"))]
+mod chunks;
+#[cfg(any(feature = "match", feature = "enrich"))]
+pub(crate) use chunks::settings_setters;
+#[cfg(any(feature = "match", feature = "enrich"))]
+pub use chunks::Report;
+
 #[cfg(feature = "events")]
 pub use crate::events::bulk::{
     Area, BulkReport, EnrollAll, IdOutcome, Outcome, Removal, RemovalState, Requests,
@@ -91,25 +98,53 @@ impl Settings {
         &self,
         deadline: Option<Instant>,
         steps: Vec<StepFuture<R>>,
+        done: impl FnMut(usize, R),
+    ) {
+        self.run_until(deadline, steps, |_| false, done).await;
+    }
+
+    /// [`Settings::run`], stopped by the first result `stops` holds for: the worker that
+    /// finished that step empties the queue before it takes another, so no step starts after
+    /// it (those in flight finish, and `done` hears of them); steps never started keep their
+    /// outcomes.
+    pub(crate) async fn run_until<R: Send + 'static>(
+        &self,
+        deadline: Option<Instant>,
+        steps: Vec<StepFuture<R>>,
+        stops: impl Fn(&R) -> bool + Send + Sync + 'static,
         mut done: impl FnMut(usize, R),
     ) {
         // `concurrency` long-lived workers take the steps in order: a spawn per worker, not
         // per request. No step starts after the deadline.
         let workers = self.concurrency.max(1).min(steps.len());
         let queue = Arc::new(std::sync::Mutex::new(steps.into_iter()));
+        let stops = Arc::new(stops);
         let (results, mut finished) = tokio::sync::mpsc::unbounded_channel();
         // Dropped with the job's future: every request still in flight is cancelled.
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..workers {
-            let (queue, results) = (queue.clone(), results.clone());
+            let (queue, results, stops) = (queue.clone(), results.clone(), stops.clone());
             tasks.spawn(async move {
-                while deadline.is_none_or(|d| Instant::now() < d) {
-                    let next = queue
+                let take = || {
+                    queue
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .next();
-                    let Some(step) = next else { break };
-                    if results.send(step.await).is_err() {
+                        .next()
+                };
+                while deadline.is_none_or(|d| Instant::now() < d) {
+                    let Some(step) = take() else { break };
+                    let (index, result) = step.await;
+                    if stops(&result) {
+                        // The steps not taken yet are dropped: every worker finds the queue
+                        // empty.
+                        let rest: Vec<StepFuture<R>> = queue
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .by_ref()
+                            .collect();
+                        drop(rest);
+                    }
+                    if results.send((index, result)).is_err() {
                         break;
                     }
                 }

@@ -100,8 +100,19 @@ impl Shared {
         path: &str,
         body: Option<Bytes>,
     ) -> Result<T, Error> {
+        self.call_counted(operation, path, body).await.0
+    }
+
+    /// [`Shared::call`], and how many attempts it made (the first included), whatever its
+    /// outcome: what a caller was charged for may be read from it.
+    pub(crate) async fn call_counted<T: Decoded>(
+        &self,
+        operation: &Operation,
+        path: &str,
+        body: Option<Bytes>,
+    ) -> (Result<T, Error>, u32) {
         let url = &self.url(path);
-        self.run_call(
+        self.run_call_counted(
             operation,
             |timeout, permit, span| {
                 let body = body.clone();
@@ -129,9 +140,24 @@ impl Shared {
     pub(crate) async fn run_call<'a, T, F, Fut>(
         &'a self,
         operation: &Operation,
-        mut attempt: F,
+        attempt: F,
         judge: impl Fn(&Result<T, Error>) -> Verdict,
     ) -> Result<T, Error>
+    where
+        T: Decoded,
+        F: FnMut(Duration, Permit<'a>, tracing::Span) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        self.run_call_counted(operation, attempt, judge).await.0
+    }
+
+    /// [`Shared::run_call`], and the number of attempts it made.
+    pub(crate) async fn run_call_counted<'a, T, F, Fut>(
+        &'a self,
+        operation: &Operation,
+        mut attempt: F,
+        judge: impl Fn(&Result<T, Error>) -> Verdict,
+    ) -> (Result<T, Error>, u32)
     where
         T: Decoded,
         F: FnMut(Duration, Permit<'a>, tracing::Span) -> Fut,
@@ -166,11 +192,12 @@ impl Shared {
                 }
             }
         }
-        result.map_err(|error| {
+        let result = result.map_err(|error| {
             let error = error.with_operation(operation.id).with_attempts(attempts);
             tracing::warn!(parent: &span, error = %error, "call failed");
             error
-        })
+        });
+        (result, attempts)
     }
 
     /// One request of `operation` to `url`, within `timeout`, under `permit`.

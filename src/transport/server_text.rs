@@ -37,6 +37,11 @@ impl<'a> Scrub<'a> {
         }
     }
 
+    /// Whether `text` holds the key as it is (not escaped).
+    pub(crate) fn may_hold_key(&self, text: &str) -> bool {
+        !self.key.is_empty() && text.contains(self.key)
+    }
+
     /// Every string of a decoded document, object keys included, scrubbed in place.
     pub(crate) fn json(&self, value: &mut Value) {
         match value {

@@ -356,6 +356,23 @@ pub fn capture_traces(
     (logs, tracing::subscriber::set_default(subscriber))
 }
 
+/// A client of `responder`, with a test key and the default retry policy.
+pub fn raw_client(responder: &RawResponder) -> explorium::ClientBuilder {
+    explorium::Client::builder()
+        .api_key("test-key")
+        .base_url(responder.base_url())
+}
+
+/// `body` as a raw HTTP/1.1 response with `status` (`"200 OK"`) and extra header lines.
+pub fn raw_response(status: &str, headers: &[&str], body: &str) -> String {
+    let mut head = format!("HTTP/1.1 {status}\r\ncontent-type: application/json\r\n");
+    for header in headers {
+        head.push_str(header);
+        head.push_str("\r\n");
+    }
+    format!("{head}content-length: {}\r\n\r\n{body}", body.len())
+}
+
 /// A 200 an enrollment call decodes, as raw HTTP.
 pub fn ok_enrollment_response() -> String {
     let body = r#"{"enrollment_id":"en_8d52c3f1","enrollment_key":"tech_executives_monitor"}"#;
@@ -377,15 +394,24 @@ pub struct RawResponder {
 
 impl RawResponder {
     pub async fn start(responses: Vec<String>) -> Self {
+        let queue = std::sync::Mutex::new(
+            responses
+                .into_iter()
+                .collect::<std::collections::VecDeque<_>>(),
+        );
+        Self::answering(move |_, _| queue.lock().unwrap().pop_front()).await
+    }
+
+    /// A responder that answers each request (its head and body) with what `answer` returns
+    /// for it, and closes the connection when it returns `None`.
+    pub async fn answering(
+        answer: impl Fn(&str, &[u8]) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let queue = std::sync::Arc::new(std::sync::Mutex::new(
-            responses
-                .into_iter()
-                .collect::<std::collections::VecDeque<_>>(),
-        ));
+        let queue = std::sync::Arc::new(answer);
         let counter = requests.clone();
         let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let received = heads.clone();
@@ -426,9 +452,10 @@ impl RawResponder {
                                 Ok(n) => buffer.extend_from_slice(&chunk[..n]),
                             }
                         }
-                        buffer.drain(..head_end + length);
+                        let body: Vec<u8> =
+                            buffer.drain(..head_end + length).skip(head_end).collect();
                         counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        let next = queue.lock().unwrap().pop_front();
+                        let next = queue(&head, &body);
                         let Some(response) = next else { return };
                         if stream.write_all(response.as_bytes()).await.is_err() {
                             return;

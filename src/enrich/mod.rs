@@ -1,0 +1,655 @@
+//! The enrich family: one type per enrichment ([`enrichments`], written at build time from the
+//! documents by `build/enrichments.rs`), one entity enriched ([`Enrich`]), any number enriched
+//! ([`EnrichAll`]: checked, de-duplicated, 50 a request), and custom enrichments
+//! ([`CustomEnrichment`]).
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::bulk::{self, settings_setters, Report, Screened, Settings};
+use crate::client::{Businesses, Client, Prospects};
+use crate::data::{decode_scrubbed, post_object, Entity};
+use crate::transport::call::{Decoded, Operation};
+use crate::transport::context::{pick_context, ResponseContext};
+use crate::transport::error::Error;
+use crate::transport::server_text::Scrub;
+use crate::validate;
+
+/// One type per enrichment the documents define, written at build time from the merged
+/// document: a new enrichment document becomes a new type with no code edit. Each ties its
+/// operations ([`Enrichment::ENRICH`], [`Enrichment::BULK_ENRICH`]), its parameters type and
+/// its generated output type. Under [`businesses`](enrichments::businesses) and
+/// [`prospects`](enrichments::prospects), and at the root when only one entity has the name
+/// (`LinkedinPosts` is both: [`BusinessLinkedinPosts`](enrichments::BusinessLinkedinPosts),
+/// [`ProspectLinkedinPosts`](enrichments::ProspectLinkedinPosts)).
+pub mod enrichments {
+    include!(concat!(env!("OUT_DIR"), "/enrichments.rs"));
+}
+
+/// Most ids one bulk enrichment request may carry.
+pub const MAX_IDS_PER_REQUEST: usize = 50;
+
+/// An operation of an enrichment: its id and path in the documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The operation id: `businesses_firmographics_enrich`.
+    pub operation_id: &'static str,
+    /// The path: `/v1/businesses/firmographics/enrich`.
+    pub path: &'static str,
+}
+
+impl Endpoint {
+    /// A read: these `POST`s change nothing, so they are retried like reads.
+    fn operation(&self) -> Operation {
+        Operation::new(self.operation_id, Method::POST, self.path, true)
+    }
+}
+
+#[doc(hidden)]
+pub trait Sealed {}
+
+/// An enrichment: one of the types of [`enrichments`], or [`Custom`]. Sealed.
+pub trait Enrichment: Sealed + Copy + fmt::Debug + Send + Sync + 'static {
+    /// The kind of entity it enriches: [`Businesses`] or [`Prospects`].
+    type Entity: Entity;
+    /// Its parameters (bombora topics and score, website keywords, a financial date, a traffic
+    /// period, LinkedIn's offline mode), the generated type; an object for those that take
+    /// none the documents type.
+    type Parameters: Serialize + Clone + fmt::Debug + Send + Sync + 'static;
+    /// One entity's data: the generated output type.
+    type Output: DeserializeOwned + Clone + fmt::Debug + Send + Sync + 'static;
+    /// The single operation's whole response, as generated (for [`crate::generated`] users).
+    type Response;
+    /// The bulk operation's whole response, as generated.
+    type BulkResponse;
+    /// The enrichment's name in its paths: `firmographics`.
+    const NAME: &'static str;
+    /// One entity.
+    const ENRICH: Endpoint;
+    /// Up to 50 entities.
+    const BULK_ENRICH: Endpoint;
+}
+
+/// A custom enrichment of businesses, from [`Client::custom_enrichment`]: its data is whatever
+/// object the enrichment defines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Custom;
+
+impl Sealed for Custom {}
+
+impl Enrichment for Custom {
+    type Entity = Businesses;
+    type Parameters = Map<String, Value>;
+    type Output = Map<String, Value>;
+    type Response = crate::generated::types::CustomEnrichmentEnrichResponse;
+    type BulkResponse = crate::generated::types::CustomEnrichmentEnrichResponse;
+    const NAME: &'static str = "custom";
+    const ENRICH: Endpoint = Endpoint {
+        operation_id: "enrich_with_custom_enrichment",
+        path: "/v1/custom_enrichments/{custom_enrichment_id}/enrich",
+    };
+    const BULK_ENRICH: Endpoint = Endpoint {
+        operation_id: "bulk_enrich_with_custom_enrichment",
+        path: "/v1/custom_enrichments/{enrichment_id}/bulk_enrich",
+    };
+}
+
+/// A custom enrichment, from [`Client::custom_enrichment`].
+#[derive(Debug, Clone)]
+pub struct CustomEnrichment {
+    client: Client,
+    id: String,
+}
+
+impl Client {
+    /// The custom enrichment `id` (defined for the account in Explorium's platform).
+    pub fn custom_enrichment(&self, id: impl Into<String>) -> CustomEnrichment {
+        CustomEnrichment {
+            client: self.clone(),
+            id: id.into(),
+        }
+    }
+}
+
+impl CustomEnrichment {
+    /// Enriches any number of business ids with this enrichment: see [`EnrichAll`].
+    pub fn enrich_all<I>(&self, ids: I) -> EnrichAll<Custom>
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        let mut job = EnrichAll::new(self.client.clone(), ids);
+        job.custom_id = Some(self.id.clone());
+        job
+    }
+}
+
+/// The path of `endpoint`, its one `{template}` segment (a custom enrichment's id) filled in.
+fn path_of(endpoint: &Endpoint, custom_id: Option<&str>) -> Result<String, Error> {
+    let Some(id) = custom_id else {
+        return Ok(endpoint.path.to_string());
+    };
+    let valid = !id.is_empty()
+        && id.len() <= 256
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if !valid {
+        return Err(Error::invalid_request(
+            "custom_enrichment_id",
+            format!(
+                "{} is not 1 to 256 ASCII letters, digits, `-`, `_` or `.`",
+                validate::quoted(id)
+            ),
+        ));
+    }
+    Ok(endpoint
+        .path
+        .split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                id
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/"))
+}
+
+macro_rules! enrich_methods {
+    ($handle:ident, $singular:literal) => {
+        /// The enrich family's part of the handle.
+        impl $handle {
+            #[doc = concat!("Enriches one ", $singular, " with `enrichment`: see [`Enrich`].")]
+            pub fn enrich<E: Enrichment<Entity = $handle>>(
+                &self,
+                enrichment: E,
+                id: impl Into<String>,
+            ) -> Enrich<E> {
+                let _ = enrichment;
+                Enrich {
+                    client: self.client.clone(),
+                    id: id.into(),
+                    parameters: None,
+                }
+            }
+
+            #[doc = concat!("Enriches any number of ", $singular, " ids with `enrichment`, 50 a request: see [`EnrichAll`].")]
+            pub fn enrich_all<E: Enrichment<Entity = $handle>, I>(
+                &self,
+                enrichment: E,
+                ids: I,
+            ) -> EnrichAll<E>
+            where
+                I: IntoIterator,
+                I::Item: Into<String>,
+            {
+                let _ = enrichment;
+                EnrichAll::new(self.client.clone(), ids)
+            }
+        }
+    };
+}
+
+enrich_methods!(Businesses, "business");
+enrich_methods!(Prospects, "prospect");
+
+/// One entity's enrichment. Does nothing until [`Enrich::send`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until `.send().await`"]
+pub struct Enrich<E: Enrichment> {
+    client: Client,
+    id: String,
+    parameters: Option<E::Parameters>,
+}
+
+impl<E: Enrichment> Enrich<E> {
+    /// The enrichment's parameters. Default: none sent.
+    pub fn parameters(mut self, parameters: E::Parameters) -> Self {
+        self.parameters = Some(parameters);
+        self
+    }
+
+    /// Checks the id, sends the request (retried like a read: it changes nothing, but a
+    /// repeated enrichment may be charged again) and returns the entity's data.
+    pub async fn send(self) -> Result<Enriched<E::Output>, Error> {
+        let operation = E::ENRICH.operation();
+        let with_op = |e: Error| e.with_operation(operation.id);
+        validate::id(
+            <E::Entity as Entity>::ID_FIELD,
+            0,
+            &self.id,
+            <E::Entity as Entity>::HEX_LEN,
+        )
+        .map_err(|e| {
+            // One id, not a list: the field without an index.
+            with_op(Error::invalid_request(
+                <E::Entity as Entity>::ID_FIELD,
+                e.to_string()
+                    .split_once(": ")
+                    .map_or(String::new(), |(_, rule)| rule.to_string()),
+            ))
+        })?;
+        let mut body = Map::new();
+        body.insert(
+            <E::Entity as Entity>::ID_FIELD.into(),
+            Value::String(self.id),
+        );
+        let body = with_parameters(body, self.parameters.as_ref()).map_err(with_op)?;
+        let (result, attempts) = self
+            .client
+            .shared()
+            .call_counted::<WireSingle<E::Output>>(&operation, operation.path, Some(body))
+            .await;
+        let wire = result?;
+        Ok(Enriched {
+            data: wire.data,
+            context: wire.context,
+            attempts,
+        })
+    }
+}
+
+/// `body` with `parameters` (when given) as JSON.
+fn with_parameters<P: Serialize>(
+    mut body: Map<String, Value>,
+    parameters: Option<&P>,
+) -> Result<Bytes, Error> {
+    if let Some(parameters) = parameters {
+        let value = serde_json::to_value(parameters)
+            .map_err(|e| Error::invalid_request("parameters", e))?;
+        body.insert("parameters".into(), value);
+    }
+    serde_json::to_vec(&body)
+        .map(Bytes::from)
+        .map_err(|e| Error::invalid_request("body", e))
+}
+
+/// One entity's enriched data, from [`Enrich::send`].
+#[derive(Debug, Clone)]
+pub struct Enriched<O> {
+    data: Vec<O>,
+    context: Option<ResponseContext>,
+    attempts: u32,
+}
+
+impl<O> Enriched<O> {
+    /// The data: usually one record, several for the enrichments that answer a list (the
+    /// service answers either shape), none when it has nothing for the entity.
+    pub fn data(&self) -> &[O] {
+        &self.data
+    }
+
+    /// The data, owned.
+    pub fn into_data(self) -> Vec<O> {
+        self.data
+    }
+
+    /// The server's account of the call.
+    pub fn context(&self) -> Option<&ResponseContext> {
+        self.context.as_ref()
+    }
+
+    /// Attempts the call made (more than one after a retry, which may have been charged).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
+/// The service answers one record or a list.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<O> {
+    Many(Vec<O>),
+    One(O),
+}
+
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "O: DeserializeOwned"))]
+struct WireSingleBody<O> {
+    #[serde(default)]
+    data: Option<OneOrMany<O>>,
+    #[serde(default)]
+    response_context: Option<Box<RawValue>>,
+    #[serde(default)]
+    request_context: Option<Box<RawValue>>,
+}
+
+struct WireSingle<O> {
+    data: Vec<O>,
+    context: Option<ResponseContext>,
+}
+
+impl<O: DeserializeOwned> Decoded for WireSingle<O> {
+    fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
+        let wire: WireSingleBody<O> = decode_scrubbed(body, scrub)?;
+        Ok(Self {
+            data: match wire.data {
+                None => Vec::new(),
+                Some(OneOrMany::One(one)) => vec![one],
+                Some(OneOrMany::Many(many)) => many,
+            },
+            context: pick_context(wire.response_context, wire.request_context, scrub),
+        })
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        self.context.as_ref().map(ResponseContext::correlation_id)
+    }
+}
+
+/// Enriches any number of ids with one enrichment, from `client.businesses().enrich_all(..)`,
+/// `client.prospects().enrich_all(..)` or [`CustomEnrichment::enrich_all`].
+///
+/// Every id is checked first (an invalid one is [`EnrichOutcome::Invalid`], never sent, and
+/// never fails the rest of its request); a repeated id is [`EnrichOutcome::Duplicate`]; the
+/// valid, distinct ids go 50 a request in input order, a few requests at a time, through the
+/// client's retry engine and rate-limit state. A 403 (out of credits) stops the job at once:
+/// what was not sent is [`EnrichOutcome::NotAttempted`]. Never fails as a whole.
+#[must_use = "a job does nothing until `.send().await`"]
+pub struct EnrichAll<E: Enrichment> {
+    client: Client,
+    ids: Vec<String>,
+    parameters: Option<E::Parameters>,
+    custom_id: Option<String>,
+    settings: Settings,
+    _enrichment: PhantomData<E>,
+}
+
+impl<E: Enrichment> Clone for EnrichAll<E> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            ids: self.ids.clone(),
+            parameters: self.parameters.clone(),
+            custom_id: self.custom_id.clone(),
+            settings: self.settings.clone(),
+            _enrichment: PhantomData,
+        }
+    }
+}
+
+impl<E: Enrichment> fmt::Debug for EnrichAll<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnrichAll")
+            .field("enrichment", &E::NAME)
+            .field("custom_id", &self.custom_id)
+            .field("ids", &self.ids.len())
+            .field("parameters", &self.parameters)
+            .field("concurrency", &self.settings.concurrency)
+            .field("deadline", &self.settings.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+settings_setters!(EnrichAll<E: Enrichment>);
+
+/// What became of one input id of an [`EnrichAll`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct EnrichedId<O> {
+    /// Its index in the input.
+    pub index: usize,
+    /// The id, as given.
+    pub id: String,
+    /// What became of it.
+    pub outcome: EnrichOutcome<O>,
+}
+
+/// What became of one input id.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum EnrichOutcome<O> {
+    /// Enriched: its data.
+    Enriched {
+        /// The entity's data, the generated output type.
+        data: O,
+    },
+    /// Sent, and the answer had no data for it (no row, or a row without data).
+    NotFound,
+    /// Breaks a rule (named in `rule`); never sent.
+    Invalid {
+        /// The field and the rule, as an [`ErrorKind::InvalidRequest`](crate::ErrorKind::InvalidRequest) error says them.
+        rule: String,
+    },
+    /// The same id stands earlier in the input, at `first_index`; sent once.
+    Duplicate {
+        /// The index of its first occurrence.
+        first_index: usize,
+    },
+    /// Its request failed (after the retries the policy allows), or its row did not decode.
+    Failed {
+        /// Why; shared by the ids of one request.
+        error: Arc<Error>,
+    },
+    /// Not sent: the job's deadline passed or a 403 stopped the job first.
+    NotAttempted,
+}
+
+impl<E: Enrichment> EnrichAll<E> {
+    fn new<I>(client: Client, ids: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        Self {
+            client,
+            ids: ids.into_iter().map(Into::into).collect(),
+            parameters: None,
+            custom_id: None,
+            settings: Settings::default(),
+            _enrichment: PhantomData,
+        }
+    }
+
+    /// The enrichment's parameters, sent with every request. Default: none sent.
+    pub fn parameters(mut self, parameters: E::Parameters) -> Self {
+        self.parameters = Some(parameters);
+        self
+    }
+
+    /// Runs the job: see [`EnrichAll`].
+    pub async fn send(self) -> Report<EnrichedId<E::Output>> {
+        let deadline = self.settings.deadline_from_now();
+        let field = <E::Entity as Entity>::IDS_FIELD;
+        let hex_len = <E::Entity as Entity>::HEX_LEN;
+        let verdicts = bulk::screen(&self.ids, |index, id| {
+            validate::id(field, index, id, hex_len)
+        });
+        let mut outcomes: Vec<EnrichedId<E::Output>> = self
+            .ids
+            .iter()
+            .zip(verdicts)
+            .enumerate()
+            .map(|(index, (id, verdict))| EnrichedId {
+                index,
+                id: id.clone(),
+                outcome: match verdict {
+                    Screened::Valid => EnrichOutcome::NotAttempted,
+                    Screened::Invalid(error) => EnrichOutcome::Invalid {
+                        rule: error.to_string(),
+                    },
+                    Screened::Duplicate { first_index } => EnrichOutcome::Duplicate { first_index },
+                },
+            })
+            .collect();
+        let valid: Vec<usize> = (0..outcomes.len())
+            .filter(|&i| matches!(outcomes[i].outcome, EnrichOutcome::NotAttempted))
+            .collect();
+        let operation = E::BULK_ENRICH.operation();
+        let prepared = path_of(&E::BULK_ENRICH, self.custom_id.as_deref()).and_then(|path| {
+            let parameters = match &self.parameters {
+                Some(p) => Some(
+                    serde_json::to_value(p).map_err(|e| Error::invalid_request("parameters", e))?,
+                ),
+                None => None,
+            };
+            Ok((path, parameters))
+        });
+        let (path, parameters) = match prepared {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                // The whole job breaks a rule: every valid id fails with it, nothing sent.
+                let error = Arc::new(error.with_operation(operation.id));
+                for &i in &valid {
+                    outcomes[i].outcome = EnrichOutcome::Failed {
+                        error: error.clone(),
+                    };
+                }
+                return Report {
+                    outcomes,
+                    requests: 0,
+                    attempts: 0,
+                    stopped: None,
+                };
+            }
+        };
+        let path: Arc<str> = path.into();
+        let operation = Arc::new(operation);
+        let (ids, client) = (&self.ids, &self.client);
+        let total = outcomes.len();
+        self.settings
+            .run_chunks(
+                deadline,
+                (&valid, total),
+                MAX_IDS_PER_REQUEST,
+                |chunk| {
+                    let mut body = Map::new();
+                    let list = chunk.iter().map(|&i| Value::String(ids[i].clone()));
+                    body.insert(field.into(), Value::Array(list.collect()));
+                    if let Some(parameters) = &parameters {
+                        body.insert("parameters".into(), parameters.clone());
+                    }
+                    let (client, path, operation) =
+                        (client.clone(), path.clone(), operation.clone());
+                    Box::pin(async move {
+                        post_object::<WireBulk<E::Output>>(&client, &operation, &path, &body).await
+                    })
+                },
+                |chunk, result| apply_rows(&mut outcomes, chunk, result),
+            )
+            .await
+            .report(outcomes)
+    }
+}
+
+/// Records one request's answer for its ids; returns how many failed.
+fn apply_rows<O>(
+    outcomes: &mut [EnrichedId<O>],
+    chunk: &[usize],
+    result: Result<WireBulk<O>, Arc<Error>>,
+) -> usize {
+    match result {
+        Err(error) => {
+            for &i in chunk {
+                outcomes[i].outcome = EnrichOutcome::Failed {
+                    error: error.clone(),
+                };
+            }
+            chunk.len()
+        }
+        Ok(wire) => {
+            let mut rows: std::collections::HashMap<String, RowData<O>> =
+                wire.rows.into_iter().collect();
+            let mut failed = 0;
+            for &i in chunk {
+                // A row the answer repeats counts once: the first.
+                outcomes[i].outcome = match rows.remove(&outcomes[i].id) {
+                    None | Some(Ok(None)) => EnrichOutcome::NotFound,
+                    Some(Ok(Some(data))) => EnrichOutcome::Enriched { data },
+                    Some(Err(error)) => {
+                        failed += 1;
+                        EnrichOutcome::Failed { error }
+                    }
+                };
+            }
+            failed
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WireBulkBody {
+    #[serde(default)]
+    data: Option<Vec<Box<RawValue>>>,
+    #[serde(default)]
+    response_context: Option<Box<RawValue>>,
+    #[serde(default)]
+    request_context: Option<Box<RawValue>>,
+}
+
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "O: DeserializeOwned"))]
+struct WireRow<O> {
+    #[serde(default)]
+    business_id: Option<String>,
+    #[serde(default)]
+    prospect_id: Option<String>,
+    #[serde(default)]
+    data: Option<O>,
+}
+
+#[derive(Deserialize)]
+struct WireRowId {
+    #[serde(default)]
+    business_id: Option<String>,
+    #[serde(default)]
+    prospect_id: Option<String>,
+}
+
+/// One row's data: `None` when the row had none; `Err` when it did not decode.
+type RowData<O> = Result<Option<O>, Arc<Error>>;
+
+/// A bulk answer: each row decoded apart, so a row that does not decode fails only its id.
+struct WireBulk<O> {
+    /// The first row of each id.
+    rows: Vec<(String, RowData<O>)>,
+    context: Option<ResponseContext>,
+}
+
+impl<O: DeserializeOwned> Decoded for WireBulk<O> {
+    fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
+        let wire: WireBulkBody = decode_scrubbed(body, scrub)?;
+        let context = pick_context(wire.response_context, wire.request_context, scrub);
+        let mut rows = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for raw in wire.data.unwrap_or_default() {
+            let (id, row) = match serde_json::from_str::<WireRow<O>>(raw.get()) {
+                Ok(row) => (row.business_id.or(row.prospect_id), Ok(row.data)),
+                Err(error) => {
+                    let id = serde_json::from_str::<WireRowId>(raw.get())
+                        .ok()
+                        .and_then(|row| row.business_id.or(row.prospect_id));
+                    let message = scrub.quote(&error.to_string(), 256);
+                    (
+                        id,
+                        Err(Arc::new(Error::new(
+                            crate::ErrorKind::Decode,
+                            format!("its row did not decode: {message}"),
+                        ))),
+                    )
+                }
+            };
+            // A row without an id cannot be told apart: it is nobody's.
+            if let Some(id) = id {
+                if seen.insert(id.clone()) {
+                    rows.push((id, row));
+                }
+            }
+        }
+        Ok(Self { rows, context })
+    }
+
+    fn correlation_id(&self) -> Option<&str> {
+        self.context.as_ref().map(ResponseContext::correlation_id)
+    }
+}
