@@ -8,7 +8,6 @@
 // Each includer uses a different subset of these functions.
 #![allow(dead_code)]
 
-use std::cmp::Ordering;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
