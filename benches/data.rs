@@ -17,7 +17,9 @@
 //! 3. `enrich_all` of 10,000 ids and `match_all` of 10,000 inputs against the local server
 //!    limited to 200 requests a minute, on tokio's paused clock: virtual time and 429s.
 //!
-//! `BENCH_PART=1|2|3` runs one part; `BENCH_ROUNDS=N` the rounds of parts 1 and 2.
+//! `BENCH_PART=1|2|3` runs one part; `BENCH_ROUNDS=N` the rounds of parts 1 and 2;
+//! `BENCH_PART=1 BENCH_ONLY=page|page-floor|bulk|bulk-floor` one round of one contender of
+//! part 1, for a profiler.
 
 use std::convert::Infallible;
 use std::io::{BufRead, Write};
@@ -296,6 +298,14 @@ fn decoding() {
             for floor in [false, true] {
                 contenders.run(case, floor).await;
             }
+        }
+        // For a profiler: one contender, one round, then stop.
+        if let Ok(only) = std::env::var("BENCH_ONLY") {
+            let case = usize::from(only.starts_with("bulk"));
+            for _ in 0..CALLS[case] {
+                contenders.run(case, only.ends_with("floor")).await;
+            }
+            return;
         }
         // [case][floor] per round: wall and CPU per call, in µs.
         let mut wall = [[Vec::new(), Vec::new()], [Vec::new(), Vec::new()]];
