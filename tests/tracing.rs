@@ -133,3 +133,67 @@ async fn a_server_cannot_forge_a_log_line_or_flood_the_log() {
     assert!(!logs.contains('\u{1b}'), "{logs}");
     assert!(logs.len() < 64 * 1024, "{} bytes of log", logs.len());
 }
+
+// The retry engine's events, read from the traces. These live here rather than with the other
+// retry tests: every test of this binary installs a subscriber, so no test thread without one
+// can leave a callsite's cached interest at "never" while these capture.
+
+/// The `delay_ms` of each "retrying" event in the captured traces.
+fn delays(logs: &str) -> Vec<u64> {
+    logs.lines()
+        .filter(|l| l.contains("retrying"))
+        .map(|l| {
+            let at = l.find("delay_ms=").expect("delay_ms in a retry event") + "delay_ms=".len();
+            l[at..]
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_503s_then_success_on_the_third_attempt_within_the_jitter_bounds() {
+    let (logs, _guard) = capture_traces(FmtSpan::NONE);
+    let server = server_with_documented_enrollments().await;
+    let client = builder_for(&server).build().unwrap();
+    server.inject(Fault::status(503).times(2));
+    let started = tokio::time::Instant::now();
+    update(&client).await.unwrap();
+    assert_eq!(server.count("update_prospects_enrollments"), 3);
+    let delays = delays(&logs.text());
+    assert_eq!(delays.len(), 2, "{}", logs.text());
+    // Full jitter: uniform in [0, 500 ms], then in [0, 1 s].
+    assert!(delays[0] <= 500 && delays[1] <= 1000, "{delays:?}");
+    let waited = started.elapsed();
+    assert!(
+        waited >= std::time::Duration::from_millis(delays[0] + delays[1])
+            && waited <= std::time::Duration::from_millis(1500),
+        "{waited:?} for {delays:?}"
+    );
+    assert!(logs.text().contains("reason=status 503"), "{}", logs.text());
+}
+
+#[tokio::test(start_paused = true)]
+async fn jitter_spreads_the_waits_and_a_seed_makes_them_reproducible() {
+    let mut runs = Vec::new();
+    for seed in [1, 1, 2] {
+        let (logs, _guard) = capture_traces(FmtSpan::NONE);
+        let server = server_with_documented_enrollments().await;
+        let client = builder_for(&server)
+            .retry(RetryPolicy::default().jitter_seed(seed).max_attempts(6))
+            .build()
+            .unwrap();
+        server.inject(Fault::status(503).times(5));
+        update(&client).await.unwrap();
+        runs.push(delays(&logs.text()));
+    }
+    assert_eq!(runs[0], runs[1], "same seed, same waits");
+    assert_ne!(runs[0], runs[2], "another seed, other waits");
+    for (n, delay) in runs[2].iter().enumerate() {
+        let bound = (500u64 << n).min(8000);
+        assert!(*delay <= bound, "retry {n}: {delay} ms over {bound} ms");
+    }
+}

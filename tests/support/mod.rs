@@ -353,7 +353,12 @@ pub fn capture_traces(
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
+    let guard = tracing::subscriber::set_default(subscriber);
+    // Callsites cache whether any subscriber is interested; one registered by a test on
+    // another thread, before this subscriber existed, could keep its "never" and drop the
+    // events this test captures. Rebuild the cache now that this subscriber is the default.
+    tracing::callsite::rebuild_interest_cache();
+    (logs, guard)
 }
 
 /// A client of `responder`, with a test key and the default retry policy.
