@@ -40,6 +40,8 @@ pub mod matching;
 #[cfg(feature = "search")]
 #[cfg_attr(docsrs, doc(cfg(feature = "search")))]
 pub mod search;
+#[cfg(any(feature = "events", feature = "credits"))]
+mod time;
 mod transport;
 mod validate;
 
@@ -91,9 +93,12 @@ pub use client::{
 #[cfg(feature = "events")]
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]
 pub use events::{
-    BusinessEvent, Deleted, Enrollment, EventName, FetchedEvent, IntoEvent, IntoTimestamp,
-    ListedEnrollment, ProspectEvent,
+    BusinessEvent, Deleted, Enrollment, EventName, FetchedEvent, IntoEvent, ListedEnrollment,
+    ProspectEvent,
 };
+#[cfg(any(feature = "events", feature = "credits"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "events", feature = "credits"))))]
+pub use time::IntoTimestamp;
 pub use transport::{
     Error, ErrorKind, FieldError, RequestStatus, ResponseContext, RetryPolicy,
     DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRY_AFTER,

@@ -558,11 +558,13 @@ fn apply_rows<O>(
             chunk.len()
         }
         Ok(wire) => {
-            let mut rows: std::collections::HashMap<String, RowData<O>> =
-                wire.rows.into_iter().collect();
+            let mut rows = std::collections::HashMap::with_capacity(wire.rows.len());
+            for (id, row) in wire.rows {
+                // A row the answer repeats counts once: the first.
+                rows.entry(id).or_insert(row);
+            }
             let mut failed = 0;
             for &i in chunk {
-                // A row the answer repeats counts once: the first.
                 outcomes[i].outcome = match rows.remove(&outcomes[i].id) {
                     None | Some(Ok(None)) => EnrichOutcome::NotFound,
                     Some(Ok(Some(data))) => EnrichOutcome::Enriched { data },
@@ -609,19 +611,43 @@ struct WireRowId {
 /// One row's data: `None` when the row had none; `Err` when it did not decode.
 type RowData<O> = Result<Option<O>, Arc<Error>>;
 
-/// A bulk answer: each row decoded apart, so a row that does not decode fails only its id.
+/// A bulk answer decoded in one pass: what nearly every answer is (the output types are
+/// lenient, so a row rarely fails to decode).
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "O: DeserializeOwned"))]
+struct WireBulkRows<O> {
+    #[serde(default)]
+    data: Option<Vec<WireRow<O>>>,
+    #[serde(default)]
+    response_context: Option<Box<RawValue>>,
+    #[serde(default)]
+    request_context: Option<Box<RawValue>>,
+}
+
+/// A bulk answer: decoded in one pass when every row decodes; otherwise again, each row apart,
+/// so a row that does not decode fails only its id.
 struct WireBulk<O> {
-    /// The first row of each id.
+    /// Each row with an id, in the answer's order (an id may repeat).
     rows: Vec<(String, RowData<O>)>,
     context: Option<ResponseContext>,
 }
 
 impl<O: DeserializeOwned> Decoded for WireBulk<O> {
     fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
+        if let Ok(wire) = decode_scrubbed::<WireBulkRows<O>>(body, scrub) {
+            let context = pick_context(wire.response_context, wire.request_context, scrub);
+            let rows = wire
+                .data
+                .unwrap_or_default()
+                .into_iter()
+                // A row without an id cannot be told apart: it is nobody's.
+                .filter_map(|row| Some((row.business_id.or(row.prospect_id)?, Ok(row.data))))
+                .collect();
+            return Ok(Self { rows, context });
+        }
         let wire: WireBulkBody = decode_scrubbed(body, scrub)?;
         let context = pick_context(wire.response_context, wire.request_context, scrub);
         let mut rows = Vec::new();
-        let mut seen = std::collections::HashSet::new();
         for raw in wire.data.unwrap_or_default() {
             let (id, row) = match serde_json::from_str::<WireRow<O>>(raw.get()) {
                 Ok(row) => (row.business_id.or(row.prospect_id), Ok(row.data)),
@@ -639,11 +665,8 @@ impl<O: DeserializeOwned> Decoded for WireBulk<O> {
                     )
                 }
             };
-            // A row without an id cannot be told apart: it is nobody's.
             if let Some(id) = id {
-                if seen.insert(id.clone()) {
-                    rows.push((id, row));
-                }
+                rows.push((id, row));
             }
         }
         Ok(Self { rows, context })

@@ -8,7 +8,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::events::event_types::EventName;
-use crate::events::time::{given_time, served_time, wire_time};
+use crate::time::{given_time, served_time, wire_time};
 use crate::transport::context::{pick_context, ResponseContext};
 use crate::transport::error::Error;
 use crate::transport::server_text::Scrub;
@@ -176,14 +176,14 @@ macro_rules! window_setters {
             /// date (`2024-01-01`, midnight UTC), checked when sent. Explorium keeps about
             /// the last 3 months of events: an earlier time returns nothing more. Default:
             /// none (the server's whole window).
-            pub fn since(mut self, time: impl crate::events::time::IntoTimestamp) -> Self {
+            pub fn since(mut self, time: impl crate::time::IntoTimestamp) -> Self {
                 self.window.since = Some(time.into_timestamp());
                 self
             }
 
             /// Only events at or before this time (`timestamp_to`); the same forms as
             /// `since`, and not before it. Default: none (up to now).
-            pub fn until(mut self, time: impl crate::events::time::IntoTimestamp) -> Self {
+            pub fn until(mut self, time: impl crate::time::IntoTimestamp) -> Self {
                 self.window.until = Some(time.into_timestamp());
                 self
             }

@@ -10,7 +10,6 @@ pub(crate) mod lifecycle;
 pub(crate) mod prospects;
 pub(crate) mod request;
 pub(crate) mod rules;
-pub(crate) mod time;
 
 pub(crate) mod bulk;
 pub mod webhook;
@@ -19,4 +18,3 @@ pub mod webhooks;
 pub use enrollment::{Deleted, Enrollment, ListedEnrollment};
 pub use event_types::{BusinessEvent, EventName, IntoEvent, ProspectEvent};
 pub use fetch::FetchedEvent;
-pub use time::IntoTimestamp;

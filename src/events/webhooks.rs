@@ -15,8 +15,8 @@ use crate::client::Client;
 use crate::events::enrollment::Deleted;
 use crate::events::lifecycle::{self, is_gone};
 use crate::events::rules;
-use crate::events::time::{served_time, IntoTimestamp};
 use crate::generated::types;
+use crate::time::{served_time, IntoTimestamp};
 use crate::transport::call::{Decoded, Operation};
 use crate::transport::context::{pick_context, Acknowledged, ResponseContext};
 use crate::transport::error::Error;
@@ -232,10 +232,7 @@ impl CheckConnectivity {
         let event_time = match &self.event_time {
             None => None,
             Some(Ok(time)) => Some(*time),
-            Some(Err(text)) => Some(crate::events::time::given_time(
-                "simulation.event_time",
-                text,
-            )?),
+            Some(Err(text)) => Some(crate::time::given_time("simulation.event_time", text)?),
         };
         let simulating = event_name.is_some() || number_of_events.is_some() || event_time.is_some();
         Ok(types::WebhookCheckConnectivityRequest {

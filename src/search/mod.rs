@@ -324,6 +324,8 @@ impl<R: DeserializeOwned> Paging<R> {
                 return Some(Ok(row));
             }
             let client = self.client.clone()?;
+            // The yielded page's buffer goes before the next page arrives: one page at a time.
+            self.rows = VecDeque::new();
             self.page += 1;
             let mut body = self.body.clone();
             match &self.cursor {
@@ -343,8 +345,10 @@ impl<R: DeserializeOwned> Paging<R> {
                     }
                     self.cursor = page.next_cursor;
                     // Never more than the limit: the rest of a last page is dropped here.
-                    let keep = usize::try_from(self.left).unwrap_or(usize::MAX);
-                    self.rows = page.rows.into_iter().take(keep).collect();
+                    let mut rows = page.rows;
+                    rows.truncate(usize::try_from(self.left).unwrap_or(usize::MAX));
+                    // In place: the decoded rows are not copied.
+                    self.rows = VecDeque::from(rows);
                     if self.rows.is_empty() {
                         return None;
                     }

@@ -275,8 +275,9 @@ impl Shared {
     }
 
     /// The body, or `None` past `max_response_bytes`, whether or not a length was announced;
-    /// a larger body is read no further. Memory grows with what arrives, never with what the
-    /// server announces.
+    /// a larger body is read no further. An announced length (at most the limit, and at most
+    /// [`MAX_RESERVED`]) is reserved at once, so a body is copied once, not regrown by
+    /// doubling; past it, memory grows with what arrives. Either way it never exceeds the limit.
     async fn read_body(
         &self,
         mut response: reqwest::Response,
@@ -287,7 +288,8 @@ impl Shared {
         if response.content_length().is_some_and(|n| n > limit as u64) {
             return Ok(None);
         }
-        let mut body = Vec::new();
+        let announced = response.content_length().unwrap_or(0).min(MAX_RESERVED);
+        let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
         while let Some(chunk) = response
             .chunk()
             .await
@@ -306,6 +308,10 @@ impl Shared {
         Scrub::new(self.api_key.expose_secret())
     }
 }
+
+/// The most memory reserved ahead for a body a server announces (16 MiB): a page of 500 rows
+/// is about 400 KB. A larger body still arrives, grown as it comes.
+const MAX_RESERVED: u64 = 16 << 20;
 
 /// The learned rate limit forbids sending before the call's deadline.
 pub(crate) fn unsent_rate_limited(wait: Duration) -> Error {

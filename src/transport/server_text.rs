@@ -37,9 +37,13 @@ impl<'a> Scrub<'a> {
         }
     }
 
-    /// Whether `text` holds the key as it is (not escaped).
-    pub(crate) fn may_hold_key(&self, text: &str) -> bool {
-        !self.key.is_empty() && text.contains(self.key)
+    /// Whether a JSON `body` may hold the key once decoded: it holds it as it is, or it has a
+    /// `\u` or `\/` escape that could spell it. One vectorized pass for the key, one for
+    /// backslashes: most bodies have neither and can be decoded straight into their types.
+    pub(crate) fn may_hide_key(&self, body: &[u8]) -> bool {
+        (!self.key.is_empty() && memchr::memmem::find(body, self.key.as_bytes()).is_some())
+            || memchr::memchr_iter(b'\\', body)
+                .any(|at| matches!(body.get(at + 1), Some(b'u' | b'/')))
     }
 
     /// Every string of a decoded document, object keys included, scrubbed in place.
