@@ -10,6 +10,8 @@ use std::process::ExitCode;
 
 #[path = "build/enrichments.rs"]
 mod enrichments;
+#[path = "build/filters.rs"]
+mod filters;
 #[path = "build/request_types.rs"]
 mod request_types;
 #[path = "build/spec.rs"]
@@ -59,6 +61,10 @@ fn run(openapi_dir: &Path, out_dir: &Path) -> Result<(), Box<dyn std::error::Err
             println!("cargo::warning={note}");
         }
         std::fs::write(out_dir.join("enrichments.rs"), module)?;
+    }
+    // The `search` family's handwritten layer: one setter per filter the view defines.
+    if std::env::var_os("CARGO_FEATURE_SEARCH").is_some() {
+        std::fs::write(out_dir.join("filters.rs"), filters::generate(&view, &code)?)?;
     }
     std::fs::write(out_dir.join("generated.rs"), code)?;
     std::fs::write(

@@ -14,7 +14,7 @@
 use std::process::ExitCode;
 
 use explorium::enrich::EnrichOutcome;
-use explorium::generated::types::ProspectsFetchFilters;
+use explorium::search::ProspectFilters;
 use explorium::testing::LocalServer;
 use explorium::{
     enrichments, BusinessEvent, BusinessMatch, Client, Enrollment, MatchOutcome, ProspectEvent,
@@ -169,11 +169,11 @@ async fn workflow(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    // Their leaders: a search with typed filters (checked against their enums when built).
-    let filters: ProspectsFetchFilters = serde_json::from_value(serde_json::json!({
-        "business_id": {"values": business_ids},
-        "job_level": {"values": ["director", "manager", "vice president"]},
-    }))?;
+    // Their leaders: a search with typed filters (each value checked against its enum before
+    // anything is sent).
+    let filters = ProspectFilters::new()
+        .business_id(&business_ids)
+        .job_level(["director", "manager", "vice president"]);
     let total = client
         .prospects()
         .stats()
@@ -236,6 +236,23 @@ async fn workflow(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
         people.outcomes.len(),
         companies.outcomes.len()
     );
+
+    // What the workflow spent, by endpoint, over the last day.
+    let now = std::time::SystemTime::now();
+    let usage = client
+        .credits()
+        .usage(now - std::time::Duration::from_secs(86_400), now)
+        .by_endpoint()
+        .send()
+        .await?;
+    println!("Spent {} credits:", usage.total_credits());
+    for row in usage.rows() {
+        println!(
+            "  {} on {}",
+            row.credits,
+            row.endpoint.as_deref().unwrap_or("?")
+        );
+    }
     Ok(())
 }
 

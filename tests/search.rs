@@ -208,3 +208,211 @@ async fn on_the_local_world_stats_count_what_search_streams() {
         .unwrap();
     let _ = suggestions;
 }
+
+#[tokio::test]
+async fn typed_filters_select_on_the_local_world_and_stats_agree() {
+    use explorium::search::{BusinessFilters, ProspectFilters};
+    let server = LocalServer::start().await.unwrap();
+    let client = client_for(&server);
+    let filters = BusinessFilters::new()
+        .company_size(["11-50", "51-200"])
+        .has_website(true);
+    let total = client
+        .businesses()
+        .stats()
+        .filters(filters.clone())
+        .send()
+        .await
+        .unwrap()
+        .total_results;
+    assert!(total > 0);
+    let rows: Vec<_> = client
+        .businesses()
+        .search()
+        .filters(filters)
+        .limit(u64::try_from(total).unwrap().min(2_000))
+        .page_size(100)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len() as i64, total.min(2_000));
+    for row in &rows {
+        let size = row
+            .number_of_employees_range
+            .as_ref()
+            .map(ToString::to_string);
+        assert!(
+            matches!(size.as_deref(), Some("11-50" | "51-200")),
+            "{size:?}"
+        );
+        assert!(row.website.is_some());
+    }
+    // Negated: the others. The two add up to everything.
+    let others = client
+        .businesses()
+        .stats()
+        .filters(BusinessFilters::new().not_company_size(["11-50", "51-200"]))
+        .send()
+        .await
+        .unwrap()
+        .total_results;
+    let sized = client
+        .businesses()
+        .stats()
+        .filters(BusinessFilters::new().company_size(["11-50", "51-200"]))
+        .send()
+        .await
+        .unwrap()
+        .total_results;
+    let all = client
+        .businesses()
+        .stats()
+        .send()
+        .await
+        .unwrap()
+        .total_results;
+    assert_eq!(others + sized, all);
+
+    let leaders = ProspectFilters::new()
+        .job_level(["manager", "director"])
+        .total_experience_months(24..)
+        .job_title(["engineer"])
+        .job_title_include_related_job_titles(true);
+    let counted = client
+        .prospects()
+        .stats()
+        .filters(leaders.clone())
+        .send()
+        .await
+        .unwrap()
+        .total_results;
+    let streamed = client
+        .prospects()
+        .search()
+        .filters(leaders)
+        .limit(500)
+        .page_size(100)
+        .stream()
+        .try_fold(0i64, |n, _| async move { Ok(n + 1) })
+        .await
+        .unwrap();
+    assert_eq!(streamed, counted.min(500));
+}
+
+#[tokio::test]
+async fn a_filter_value_that_breaks_its_rule_is_named_and_nothing_is_sent() {
+    use explorium::search::{BusinessFilters, ProspectFilters};
+    let responder = RawResponder::start(Vec::new()).await;
+    let client = client(&responder);
+    let cases: Vec<(BusinessFilters, &str, &str)> = vec![
+        (
+            BusinessFilters::new().company_size(["11-50", "12-49"]),
+            "filters.company_size.values[1]",
+            "\"12-49\": unknown variant",
+        ),
+        (
+            BusinessFilters::new().country_code(["us", "USA"]),
+            "filters.country_code.values[1]",
+            "\"USA\": doesn't match pattern",
+        ),
+        (
+            BusinessFilters::new().company_revenue(Vec::<String>::new()),
+            "filters.company_revenue",
+            "no values",
+        ),
+    ];
+    for (filters, field, rule) in cases {
+        let error = client
+            .businesses()
+            .search()
+            .filters(filters.clone())
+            .limit(100)
+            .stream()
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{error}");
+        assert_eq!(error.field(), Some(field), "{error}");
+        assert!(error.to_string().contains(rule), "{error}");
+        assert_eq!(error.operation(), Some("fetch_businesses"));
+        let error = client
+            .businesses()
+            .stats()
+            .filters(filters)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error.field(), Some(field), "{error}");
+        assert_eq!(error.operation(), Some("fetch_stats"));
+    }
+    let error = client
+        .prospects()
+        .stats()
+        .filters(ProspectFilters::new().current_role_months(std::ops::RangeInclusive::new(30, 12)))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.field(),
+        Some("filters.current_role_months"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("empty"), "{error}");
+    let error = client
+        .prospects()
+        .stats()
+        .filters(ProspectFilters::new().job_level(["manager", "boss"]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.field(),
+        Some("filters.job_level.values[1]"),
+        "{error}"
+    );
+    assert_eq!(responder.requests(), 0);
+}
+
+#[tokio::test]
+async fn typed_filters_send_exactly_their_json() {
+    use explorium::search::ProspectFilters;
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let seen = bodies.clone();
+    let responder = RawResponder::answering(move |_, body| {
+        seen.lock()
+            .unwrap()
+            .push(serde_json::from_slice::<Value>(body).unwrap());
+        Some(raw_response(
+            "200 OK",
+            &[],
+            r#"{"total_results": 0, "stats": {}}"#,
+        ))
+    })
+    .await;
+    let client = client(&responder);
+    client
+        .prospects()
+        .stats()
+        .filters(
+            ProspectFilters::new()
+                .job_title_include_related_job_titles(true)
+                .job_title(["cto"])
+                .not_country_code(["us"])
+                .total_experience_months(12..60)
+                .has_email(true),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sent = bodies.lock().unwrap()[0]["filters"].clone();
+    assert_eq!(
+        sent,
+        json!({
+            "job_title": {"values": ["cto"], "include_related_job_titles": true},
+            "country_code": {"values": ["us"], "negate": true},
+            "total_experience_months": {"gte": 12, "lte": 59},
+            "has_email": {"value": true},
+        })
+    );
+}

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::marker::PhantomData;
 
 use futures_core::Stream;
 use reqwest::Method;
@@ -18,6 +19,10 @@ use crate::transport::call::{Decoded, Operation};
 use crate::transport::error::Error;
 use crate::transport::server_text::Scrub;
 use crate::validate;
+
+mod filters;
+
+pub use filters::{BusinessFilters, ProspectFilters};
 
 /// Most rows one search may return (its `size`).
 pub const MAX_LIMIT: u64 = 60_000;
@@ -38,7 +43,7 @@ mod sealed {
 pub trait Searched: sealed::Sealed + Entity {
     /// The filters, the generated (strict) type: every value is checked against its enum
     /// or rule when it is built.
-    type Filters: Serialize + Clone + fmt::Debug + Send + Sync + 'static;
+    type Filters: Serialize + DeserializeOwned + Clone + fmt::Debug + Send + Sync + 'static;
     /// One row: the generated (lenient) type.
     type Row: DeserializeOwned + fmt::Debug + Send + 'static;
     /// The count's answer: the generated type.
@@ -70,6 +75,29 @@ impl Searched for Prospects {
     ];
 }
 
+/// Filters for a search or a count of `E`: the typed builder ([`BusinessFilters`],
+/// [`ProspectFilters`]), or the generated filters type. Sealed.
+pub trait IntoFilters<E: Searched>: filters::Sealed {
+    /// The filters' JSON, or the first rule they break.
+    #[doc(hidden)]
+    fn into_filters(self) -> Result<Value, filters::Refused>;
+}
+
+macro_rules! generated_filters {
+    ($handle:ident, $filters:ty) => {
+        impl filters::Sealed for $filters {}
+
+        impl IntoFilters<$handle> for $filters {
+            fn into_filters(self) -> Result<Value, filters::Refused> {
+                serde_json::to_value(self).map_err(|e| filters::Refused::new("filters", e))
+            }
+        }
+    };
+}
+
+generated_filters!(Businesses, types::BusinessesFetchFilters);
+generated_filters!(Prospects, types::ProspectsFetchFilters);
+
 /// Searches, counts and autocompletes only read: retried like reads.
 fn operation<E: Searched>(which: usize, method: Method) -> Operation {
     let (id, path) = E::OPERATIONS[which];
@@ -84,6 +112,7 @@ macro_rules! search_methods {
             pub fn search(&self) -> Search<$handle> {
                 Search {
                     client: self.client.clone(),
+                    entity: PhantomData,
                     filters: None,
                     limit: None,
                     page_size: DEFAULT_PAGE_SIZE,
@@ -95,6 +124,7 @@ macro_rules! search_methods {
             pub fn stats(&self) -> Stats<$handle> {
                 Stats {
                     client: self.client.clone(),
+                    entity: PhantomData,
                     filters: None,
                 }
             }
@@ -146,7 +176,8 @@ async fn autocomplete<E: Searched>(
 #[must_use = "a search does nothing until its stream is polled"]
 pub struct Search<E: Searched> {
     client: Client,
-    filters: Option<E::Filters>,
+    entity: PhantomData<fn() -> E>,
+    filters: Option<Result<Value, filters::Refused>>,
     limit: Option<u64>,
     page_size: u64,
     exclude: Vec<String>,
@@ -156,6 +187,7 @@ impl<E: Searched> Clone for Search<E> {
     fn clone(&self) -> Self {
         Self {
             client: self.client.clone(),
+            entity: PhantomData,
             filters: self.filters.clone(),
             limit: self.limit,
             page_size: self.page_size,
@@ -177,9 +209,10 @@ impl<E: Searched> fmt::Debug for Search<E> {
 }
 
 impl<E: Searched> Search<E> {
-    /// The filters, the generated type. Default: none (everything).
-    pub fn filters(mut self, filters: E::Filters) -> Self {
-        self.filters = Some(filters);
+    /// The filters: a [`BusinessFilters`] or [`ProspectFilters`] (or the generated type),
+    /// checked when the stream is first polled. Default: none (everything).
+    pub fn filters(mut self, filters: impl IntoFilters<E>) -> Self {
+        self.filters = Some(filters.into_filters());
         self
     }
 
@@ -248,8 +281,7 @@ impl<E: Searched> Search<E> {
         body.insert("size".into(), limit.into());
         body.insert("page_size".into(), page_size.into());
         if let Some(filters) = &self.filters {
-            let filters =
-                serde_json::to_value(filters).map_err(|e| Error::invalid_request("filters", e))?;
+            let filters = filters.clone().map_err(filters::Refused::into_error)?;
             body.insert("filters".into(), filters);
         }
         if !self.exclude.is_empty() {
@@ -405,7 +437,8 @@ impl<R: DeserializeOwned> Decoded for WirePage<R> {
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct Stats<E: Searched> {
     client: Client,
-    filters: Option<E::Filters>,
+    entity: PhantomData<fn() -> E>,
+    filters: Option<Result<Value, filters::Refused>>,
 }
 
 impl<E: Searched> fmt::Debug for Stats<E> {
@@ -419,17 +452,16 @@ impl<E: Searched> fmt::Debug for Stats<E> {
 
 impl<E: Searched> Stats<E> {
     /// The filters, as for [`Search::filters`]. Default: none (everything).
-    pub fn filters(mut self, filters: E::Filters) -> Self {
-        self.filters = Some(filters);
+    pub fn filters(mut self, filters: impl IntoFilters<E>) -> Self {
+        self.filters = Some(filters.into_filters());
         self
     }
 
     /// Sends the request: the generated stats response (`total_results` and the spread).
     pub async fn send(self) -> Result<E::Stats, Error> {
         let operation = operation::<E>(1, Method::POST);
-        let filters = match &self.filters {
-            Some(filters) => serde_json::to_value(filters)
-                .map_err(|e| Error::invalid_request("filters", e).with_operation(operation.id))?,
+        let filters = match self.filters {
+            Some(filters) => filters.map_err(|e| e.into_error().with_operation(operation.id))?,
             None => Value::Object(Map::new()),
         };
         let mut body = Map::new();
