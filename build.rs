@@ -66,6 +66,20 @@ fn run(openapi_dir: &Path, out_dir: &Path) -> Result<(), Box<dyn std::error::Err
     if std::env::var_os("CARGO_FEATURE_SEARCH").is_some() {
         std::fs::write(out_dir.join("filters.rs"), filters::generate(&view, &code)?)?;
     }
+    // The generated client's retry rule: which `POST`s only read.
+    let reading: Vec<String> = families
+        .reading_posts(&view)
+        .iter()
+        .map(|id| format!("    {id:?},\n"))
+        .collect();
+    std::fs::write(
+        out_dir.join("reading_posts.rs"),
+        format!(
+            "// Written by build.rs from openapi/families.yaml's `reading_posts`.\n\
+             pub(crate) const READING_POSTS: &[&str] = &[\n{}];\n",
+            reading.concat()
+        ),
+    )?;
     std::fs::write(out_dir.join("generated.rs"), code)?;
     std::fs::write(
         out_dir.join("explorium.json"),

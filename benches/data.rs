@@ -503,8 +503,43 @@ fn memory() {
         }
         ratios.push(got[0] / got[1]);
     }
+    // The live heap, exactly: each case once more under valgrind's DHAT (deterministic), whose
+    // peak ("t-gmax") counts every live allocation of the process at its highest.
+    let mut heap = Vec::new();
+    for (name, limit, floor) in cases {
+        let out = std::process::Command::new("valgrind")
+            .args(["--tool=dhat", "--dhat-out-file=/dev/null"])
+            .arg(&exe)
+            .env("BENCH_ROLE", "measure")
+            .env("BENCH_BASE", &base)
+            .env("BENCH_LIMIT", limit.to_string())
+            .env("BENCH_FLOOR", if floor { "1" } else { "0" })
+            .output();
+        let peak = out.ok().and_then(|out| {
+            let text = String::from_utf8_lossy(&out.stderr).into_owned();
+            let line = text.lines().find(|l| l.contains("At t-gmax:"))?.to_string();
+            let bytes = line.split("At t-gmax:").nth(1)?.split("bytes").next()?;
+            bytes.trim().replace(',', "").parse::<f64>().ok()
+        });
+        heap.push((name, peak));
+    }
     drop(server.stdin.take());
     let _ = server.wait();
+    match heap.iter().map(|(_, p)| *p).collect::<Option<Vec<f64>>>() {
+        Some(peaks) => {
+            println!("\nPeak live heap of the whole process (valgrind --tool=dhat, t-gmax):");
+            println!("| | MiB | / one page |");
+            println!("|---|---|---|");
+            for (k, (name, _)) in heap.iter().enumerate() {
+                println!(
+                    "| {name} | {:.3} | {:.3} |",
+                    peaks[k] / 1048576.0,
+                    peaks[k] / peaks[1]
+                );
+            }
+        }
+        None => println!("\n(valgrind not found or failed: no heap measurement)"),
+    }
     println!("\n{rounds} rounds, order rotating; growth of peak resident memory over the resident memory before");
     println!("| | median MiB | |");
     println!("|---|---|---|");

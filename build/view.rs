@@ -46,6 +46,9 @@ const VALUE_RULES: [&str; 14] = [
 #[derive(Debug, Deserialize)]
 pub(crate) struct Families {
     pub(crate) families: indexmap_like::Ordered<Family>,
+    /// Path patterns of the `POST`s that only read.
+    #[serde(default)]
+    pub(crate) reading_posts: Vec<String>,
 }
 
 /// One family: the path patterns of its operations.
@@ -119,7 +122,7 @@ pub(crate) fn parse_families(text: &str) -> Result<Families, SpecError> {
                 "family `{name}`: a family is a cargo feature; use lowercase letters, digits, `_`"
             )));
         }
-        for pattern in &family.paths {
+        for pattern in family.paths.iter().chain(&families.reading_posts) {
             let segments: Vec<&str> = segments(pattern);
             let misplaced = segments
                 .iter()
@@ -159,6 +162,21 @@ pub(crate) fn path_matches(pattern: &str, path: &str) -> bool {
 }
 
 impl Families {
+    /// The operation ids of `document`'s `POST`s that only read (`reading_posts`), sorted.
+    pub(crate) fn reading_posts(&self, document: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        for (path, item) in document["paths"].as_object().into_iter().flatten() {
+            let Some(id) = item.pointer("/post/operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            if self.reading_posts.iter().any(|p| path_matches(p, path)) {
+                out.push(id.to_string());
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// The family names, in file order.
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.families.0.iter().map(|(name, _)| name.as_str())

@@ -140,6 +140,42 @@ fn every_operation_belongs_to_exactly_one_family_and_each_family_is_a_default_fe
 }
 
 #[test]
+fn the_posts_that_only_read_are_those_of_match_search_enrich_usage_and_fetched_events() {
+    let merged = merged();
+    let reading = families().reading_posts(&merged);
+    // Every enrichment, single and bulk (40 with the custom enrichment), and 9 others.
+    let enrich = reading.iter().filter(|id| id.contains("enrich")).count();
+    assert_eq!(enrich, 42, "{reading:?}");
+    let others: Vec<&str> = reading
+        .iter()
+        .filter(|id| !id.contains("enrich"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        others,
+        [
+            "fetch_businesses",
+            "fetch_businesses_events",
+            "fetch_prospects",
+            "fetch_prospects_events",
+            "fetch_stats",
+            "get_credit_aggregation",
+            "match_businesses",
+            "match_prospects",
+            "prospect_fetch_stats",
+        ]
+    );
+    // What creates is not among them.
+    for id in [
+        "add_prospects_enrollments",
+        "add_businesses_enrollments",
+        "add_webhook",
+    ] {
+        assert!(!reading.iter().any(|r| r == id), "{id}");
+    }
+}
+
+#[test]
 fn an_operation_in_no_family_or_in_two_stops_the_build_naming_it() {
     let mut document = merged();
     document["paths"]["/v2/unheard_of"] =

@@ -357,6 +357,23 @@ async fn the_generated_client_retries_through_the_same_engine() {
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(server.count(ADD), 1);
 
+    // A POST that only reads is retried like a read: a count, after two 503s.
+    server.inject(Fault::status(503).times(2));
+    let stats = client
+        .generated()
+        .fetch_stats()
+        .body(
+            serde_json::from_value::<explorium::generated::types::BusinessesStatsRequest>(
+                serde_json::json!({"filters": {}}),
+            )
+            .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stats.status(), 200);
+    assert_eq!(server.count("fetch_stats"), 3);
+
     // A 429 is repeated even for a POST.
     server.inject(Fault::status(429).retry_after(1));
     client

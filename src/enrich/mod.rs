@@ -558,21 +558,36 @@ fn apply_rows<O>(
             chunk.len()
         }
         Ok(wire) => {
+            let mut failed = 0;
+            let mut outcome = |row: Option<RowData<O>>| match row {
+                None | Some(Ok(None)) => EnrichOutcome::NotFound,
+                Some(Ok(Some(data))) => EnrichOutcome::Enriched { data },
+                Some(Err(error)) => {
+                    failed += 1;
+                    EnrichOutcome::Failed { error }
+                }
+            };
+            // The usual answer: one row per id, in the request's order (the ids are distinct),
+            // taken as it is.
+            let in_order = wire.rows.len() == chunk.len()
+                && wire
+                    .rows
+                    .iter()
+                    .zip(chunk)
+                    .all(|((id, _), &i)| *id == outcomes[i].id);
+            if in_order {
+                for ((_, row), &i) in wire.rows.into_iter().zip(chunk) {
+                    outcomes[i].outcome = outcome(Some(row));
+                }
+                return failed;
+            }
             let mut rows = std::collections::HashMap::with_capacity(wire.rows.len());
             for (id, row) in wire.rows {
                 // A row the answer repeats counts once: the first.
                 rows.entry(id).or_insert(row);
             }
-            let mut failed = 0;
             for &i in chunk {
-                outcomes[i].outcome = match rows.remove(&outcomes[i].id) {
-                    None | Some(Ok(None)) => EnrichOutcome::NotFound,
-                    Some(Ok(Some(data))) => EnrichOutcome::Enriched { data },
-                    Some(Err(error)) => {
-                        failed += 1;
-                        EnrichOutcome::Failed { error }
-                    }
-                };
+                outcomes[i].outcome = outcome(rows.remove(&outcomes[i].id));
             }
             failed
         }

@@ -18,10 +18,15 @@ use super::status::status_kind;
 use crate::client::Shared;
 use crate::generated;
 
-/// For the generated client, which knows only the method: `PATCH` replaces, `GET` and `DELETE`
-/// are idempotent; a `POST` is taken to create.
-fn is_idempotent(method: &Method) -> bool {
-    method != Method::POST
+// `READING_POSTS`: the operation ids of the `POST`s that only read, from
+// `openapi/families.yaml`.
+include!(concat!(env!("OUT_DIR"), "/reading_posts.rs"));
+
+/// For the generated client: `PATCH` replaces, `GET` and `DELETE` are idempotent; a `POST`
+/// that only reads (match, search, stats, enrich, usage, fetched events) is retried like a
+/// read; any other `POST` is taken to create.
+fn is_idempotent(method: &Method, operation_id: &str) -> bool {
+    method != Method::POST || READING_POSTS.binary_search(&operation_id).is_ok()
 }
 
 impl Shared {
@@ -33,7 +38,7 @@ impl Shared {
     ) -> reqwest::Result<reqwest::Response> {
         let span = call_span(operation_id, request.method());
         let started = Instant::now();
-        let idempotent = is_idempotent(request.method());
+        let idempotent = is_idempotent(request.method(), operation_id);
         let body = match request.body() {
             None => None,
             Some(body) => match body.as_bytes() {
