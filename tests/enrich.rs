@@ -350,6 +350,12 @@ async fn parameters_are_the_generated_type_and_sent_with_every_request() {
 #[tokio::test]
 async fn a_custom_enrichment_goes_to_its_path_and_a_bad_id_sends_nothing() {
     let responder = RawResponder::answering(|head, body| {
+        if head.starts_with("POST /v1/custom_enrichments/my_enrichment-1/enrich ") {
+            let id = serde_json::from_slice::<Value>(body).unwrap()["business_id"].clone();
+            return Some(bulk_answer(vec![
+                json!({"business_id": id, "data": {"score": 4}}),
+            ]));
+        }
         assert!(
             head.starts_with("POST /v1/custom_enrichments/my_enrichment-1/bulk_enrich "),
             "{head}"
@@ -371,6 +377,23 @@ async fn a_custom_enrichment_goes_to_its_path_and_a_bad_id_sends_nothing() {
         EnrichOutcome::Enriched { data } => assert_eq!(data["score"], 3),
         other => panic!("{other:?}"),
     }
+    // One business: the single operation, its row's data.
+    let one = client
+        .custom_enrichment("my_enrichment-1")
+        .enrich(business_id(2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(one.data().len(), 1);
+    assert_eq!(one.data()[0]["score"], 4, "{:?}", one.data());
+    let error = client
+        .custom_enrichment("../credits")
+        .enrich(business_id(1))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.field(), Some("custom_enrichment_id"), "{error}");
+    assert_eq!(error.operation(), Some("enrich_with_custom_enrichment"));
     let report = client
         .custom_enrichment("../credits")
         .enrich_all([business_id(1)])
@@ -382,5 +405,5 @@ async fn a_custom_enrichment_goes_to_its_path_and_a_bad_id_sends_nothing() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(responder.requests(), 1);
+    assert_eq!(responder.requests(), 2);
 }

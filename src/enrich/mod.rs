@@ -76,6 +76,13 @@ pub trait Enrichment: Sealed + Copy + fmt::Debug + Send + Sync + 'static {
     const ENRICH: Endpoint;
     /// Up to 50 entities.
     const BULK_ENRICH: Endpoint;
+
+    /// One entity's data from the single operation's `data`: as it is, unless the answer wraps
+    /// it in rows (a custom enrichment's).
+    #[doc(hidden)]
+    fn single_data(data: Vec<Self::Output>) -> Vec<Self::Output> {
+        data
+    }
 }
 
 /// A custom enrichment of businesses, from [`Client::custom_enrichment`]: its data is whatever
@@ -100,6 +107,21 @@ impl Enrichment for Custom {
         operation_id: "bulk_enrich_with_custom_enrichment",
         path: "/v1/custom_enrichments/{enrichment_id}/bulk_enrich",
     };
+
+    /// The single answer's rows are `{business_id, data}`, as in bulk: each row's `data` (a
+    /// row without an object there is kept whole).
+    fn single_data(data: Vec<Self::Output>) -> Vec<Self::Output> {
+        data.into_iter()
+            .map(|mut row| match row.remove("data") {
+                Some(Value::Object(inner)) => inner,
+                Some(other) => {
+                    row.insert("data".into(), other);
+                    row
+                }
+                None => row,
+            })
+            .collect()
+    }
 }
 
 /// A custom enrichment, from [`Client::custom_enrichment`].
@@ -120,6 +142,16 @@ impl Client {
 }
 
 impl CustomEnrichment {
+    /// Enriches one business with this enrichment: see [`Enrich`].
+    pub fn enrich(&self, business_id: impl Into<String>) -> Enrich<Custom> {
+        Enrich {
+            client: self.client.clone(),
+            id: business_id.into(),
+            parameters: None,
+            custom_id: Some(self.id.clone()),
+        }
+    }
+
     /// Enriches any number of business ids with this enrichment: see [`EnrichAll`].
     pub fn enrich_all<I>(&self, ids: I) -> EnrichAll<Custom>
     where
@@ -180,6 +212,7 @@ macro_rules! enrich_methods {
                     client: self.client.clone(),
                     id: id.into(),
                     parameters: None,
+                    custom_id: None,
                 }
             }
 
@@ -210,6 +243,8 @@ pub struct Enrich<E: Enrichment> {
     client: Client,
     id: String,
     parameters: Option<E::Parameters>,
+    /// A custom enrichment's id.
+    custom_id: Option<String>,
 }
 
 impl<E: Enrichment> Enrich<E> {
@@ -245,14 +280,15 @@ impl<E: Enrichment> Enrich<E> {
             Value::String(self.id),
         );
         let body = with_parameters(body, self.parameters.as_ref()).map_err(with_op)?;
+        let path = path_of(&E::ENRICH, self.custom_id.as_deref()).map_err(with_op)?;
         let (result, attempts) = self
             .client
             .shared()
-            .call_counted::<WireSingle<E::Output>>(&operation, operation.path, Some(body))
+            .call_counted::<WireSingle<E::Output>>(&operation, &path, Some(body))
             .await;
         let wire = result?;
         Ok(Enriched {
-            data: wire.data,
+            data: E::single_data(wire.data),
             context: wire.context,
             attempts,
         })
