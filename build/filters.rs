@@ -102,11 +102,7 @@ pub(crate) fn find(document: &Value, path: &str) -> Result<Vec<Filter>, String> 
     };
     let mut out = Vec::new();
     for (name, schema) in properties {
-        if !name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            || name.starts_with(|c: char| c.is_ascii_digit())
-        {
+        if !snake_case(name) {
             return Err(format!(
                 "POST {path}: filter `{name}` is not a snake_case name a setter can take"
             ));
@@ -194,7 +190,91 @@ pub(crate) fn find(document: &Value, path: &str) -> Result<Vec<Filter>, String> 
             allowed,
         });
     }
+    check_names(path, &out)?;
     Ok(out)
+}
+
+/// Whether `name` can be (part of) a setter's name.
+fn snake_case(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && !matches!(
+            name,
+            "as" | "async"
+                | "await"
+                | "box"
+                | "break"
+                | "const"
+                | "continue"
+                | "crate"
+                | "dyn"
+                | "else"
+                | "enum"
+                | "extern"
+                | "false"
+                | "fn"
+                | "for"
+                | "if"
+                | "impl"
+                | "in"
+                | "let"
+                | "loop"
+                | "match"
+                | "mod"
+                | "move"
+                | "mut"
+                | "pub"
+                | "ref"
+                | "return"
+                | "self"
+                | "static"
+                | "struct"
+                | "super"
+                | "trait"
+                | "true"
+                | "type"
+                | "unsafe"
+                | "use"
+                | "where"
+                | "while"
+                | "yield"
+                | "new"
+        )
+}
+
+/// The setters `filters` make, each once, or the first name two of them would share.
+fn check_names(path: &str, filters: &[Filter]) -> Result<(), String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for filter in filters {
+        let mut names = vec![filter.name.clone()];
+        match &filter.kind {
+            Kind::Values { flags } => {
+                names.push(format!("not_{}", filter.name));
+                for flag in flags {
+                    if !snake_case(flag) {
+                        return Err(format!(
+                            "POST {path}: filter `{}` has a flag `{flag}` a setter cannot be named after",
+                            filter.name
+                        ));
+                    }
+                    names.push(format!("{}_{flag}", filter.name));
+                }
+            }
+            Kind::Range => names.push(format!("not_{}", filter.name)),
+            Kind::Exists | Kind::Typed(_) => {}
+        }
+        for name in names {
+            if !seen.insert(name.clone()) {
+                return Err(format!(
+                    "POST {path}: two filters would both have a setter `{name}`"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What typify calls component `name` (request schemas keep their names).
@@ -267,7 +347,11 @@ impl {type_name} {{
             let _ = write!(doc, ": {}", doc_text(&filter.doc));
         }
         if !filter.allowed.is_empty() {
-            let shown: Vec<String> = filter.allowed.iter().map(|v| format!("`{v}`")).collect();
+            let shown: Vec<String> = filter
+                .allowed
+                .iter()
+                .map(|v| format!("`{}`", doc_text(v).replace('`', "'")))
+                .collect();
             let _ = write!(doc, "\n    ///\n    /// One of: {}.", shown.join(", "));
         }
         match &filter.kind {

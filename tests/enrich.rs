@@ -394,6 +394,14 @@ async fn a_custom_enrichment_goes_to_its_path_and_a_bad_id_sends_nothing() {
         .unwrap_err();
     assert_eq!(error.field(), Some("custom_enrichment_id"), "{error}");
     assert_eq!(error.operation(), Some("enrich_with_custom_enrichment"));
+    // `Custom` through the entity handle has no id for its path: refused, nothing sent.
+    let error = client
+        .businesses()
+        .enrich(explorium::enrich::Custom, business_id(1))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.field(), Some("custom_enrichment_id"), "{error}");
     let report = client
         .custom_enrichment("../credits")
         .enrich_all([business_id(1)])
@@ -406,4 +414,35 @@ async fn a_custom_enrichment_goes_to_its_path_and_a_bad_id_sends_nothing() {
         other => panic!("{other:?}"),
     }
     assert_eq!(responder.requests(), 2);
+}
+
+#[tokio::test]
+async fn a_key_with_a_quote_echoed_escaped_in_a_row_is_scrubbed() {
+    // The key `sk"quoted-key` can only be echoed in JSON with its quote escaped, so it never
+    // appears as it is in the body.
+    let responder = RawResponder::answering(|_, body| {
+        let rows = asked(body, "business_ids")
+            .iter()
+            .map(|id| json!({"business_id": id, "data": {"business_id": id, "name": "sk\"quoted-key"}}))
+            .collect();
+        Some(bulk_answer(rows))
+    })
+    .await;
+    let client = explorium::Client::builder()
+        .api_key("sk\"quoted-key")
+        .base_url(responder.base_url())
+        .build()
+        .unwrap();
+    let report = client
+        .businesses()
+        .enrich_all(enrichments::Firmographics, [business_id(1)])
+        .send()
+        .await;
+    match &report.outcomes[0].outcome {
+        EnrichOutcome::Enriched { data } => {
+            let name = data.name.as_deref().unwrap_or_default();
+            assert!(!name.contains("quoted-key"), "{name}");
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -238,7 +238,15 @@ async fn credit_usage_is_checked_before_it_is_sent() {
         .await
         .unwrap();
     assert_eq!(long.total_credits(), 0);
-    assert_eq!(server.count("get_credit_aggregation"), 1);
+    // Two calendar years by month, a leap day among them (731 days).
+    client
+        .credits()
+        .usage("2024-01-01", "2026-01-01")
+        .per(Resolution::Month)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.count("get_credit_aggregation"), 2);
 }
 
 #[tokio::test]

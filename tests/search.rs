@@ -372,6 +372,13 @@ async fn a_filter_value_that_breaks_its_rule_is_named_and_nothing_is_sent() {
         "{error}"
     );
     assert_eq!(responder.requests(), 0);
+    // A setter called again replaces its filter's refusal with the new filter.
+    let fixed = ProspectFilters::new()
+        .current_role_months(std::ops::RangeInclusive::new(30, 12))
+        .current_role_months(12..=30);
+    let sent =
+        explorium::search::IntoFilters::<explorium::prospects::Prospects>::into_filters(fixed);
+    assert!(sent.is_ok(), "{sent:?}");
 }
 
 #[tokio::test]

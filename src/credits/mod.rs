@@ -80,7 +80,7 @@ pub enum Resolution {
     Hour,
     /// A day; a period of at most 60 days.
     Day,
-    /// A calendar month; a period of at most 2 years (730 days).
+    /// A calendar month; a period of at most 2 calendar years.
     Month,
 }
 
@@ -95,7 +95,7 @@ impl Resolution {
     }
 
     /// The longest period the service aggregates at this resolution (its documentation's
-    /// limits).
+    /// limits; by month, 2 calendar years, which this approximates as 730 days).
     pub fn max_period(self) -> TimeDelta {
         match self {
             Self::Hour => TimeDelta::days(7),
@@ -193,7 +193,12 @@ impl Usage {
         body.insert("to_date".into(), wire_time(to).into());
         match self.by {
             UsageBy::Time(resolution) => {
-                if to - from > resolution.max_period() {
+                let longest = match resolution {
+                    // Two calendar years, leap day or not.
+                    Resolution::Month => from.checked_add_months(chrono::Months::new(24)),
+                    _ => from.checked_add_signed(resolution.max_period()),
+                };
+                if longest.is_none_or(|longest| to > longest) {
                     return Err(Error::invalid_request(
                         "to_date",
                         format!(
@@ -249,7 +254,7 @@ pub struct UsageRow {
     /// The credits spent.
     pub credits: u64,
     /// When the bucket starts (by time): `None` by endpoint, or when the service sent no
-    /// time that parses.
+    /// time that parses (then its `timestamp` stays in `other`).
     pub timestamp: Option<DateTime<Utc>>,
     /// The endpoint (by endpoint).
     pub endpoint: Option<String>,
@@ -276,8 +281,16 @@ impl CreditUsage {
             .into_iter()
             .enumerate()
         {
+            // A whole number, written as an integer or as a float (`3.0`).
+            let count = |n: &serde_json::Number| {
+                n.as_u64().or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && (0.0..9.0e15).contains(f))
+                        .map(|f| f as u64)
+                })
+            };
             let credits = match other.remove("credits") {
-                Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64().unwrap_or_default(),
+                Some(Value::Number(n)) if count(&n).is_some() => count(&n).unwrap_or_default(),
                 Some(value) => {
                     let value = value.to_string();
                     return Err(bad(format!(
@@ -287,13 +300,21 @@ impl CreditUsage {
                 }
                 None => return Err(bad(format!("aggregations[{index}].credits: missing"))),
             };
-            let timestamp = match other.remove("timestamp") {
-                Some(Value::String(text)) => served_time(&text),
-                _ => None,
-            };
+            // Taken out of `other` only when they are what they should be.
+            let timestamp = other
+                .get("timestamp")
+                .and_then(Value::as_str)
+                .and_then(served_time);
+            if timestamp.is_some() {
+                other.remove("timestamp");
+            }
             let endpoint = match other.remove("endpoint") {
                 Some(Value::String(text)) => Some(text),
-                _ => None,
+                Some(kept) => {
+                    other.insert("endpoint".into(), kept);
+                    None
+                }
+                None => None,
             };
             rows.push(UsageRow {
                 credits,

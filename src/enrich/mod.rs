@@ -108,17 +108,18 @@ impl Enrichment for Custom {
         path: "/v1/custom_enrichments/{enrichment_id}/bulk_enrich",
     };
 
-    /// The single answer's rows are `{business_id, data}`, as in bulk: each row's `data` (a
-    /// row without an object there is kept whole).
+    /// The single answer's rows are `{business_id, data}`, as in bulk: each row's `data`; a
+    /// row whose `data` is `null` or missing has nothing (as in bulk, where it is
+    /// `NotFound`); a row with anything else there is kept whole.
     fn single_data(data: Vec<Self::Output>) -> Vec<Self::Output> {
         data.into_iter()
-            .map(|mut row| match row.remove("data") {
-                Some(Value::Object(inner)) => inner,
+            .filter_map(|mut row| match row.remove("data") {
+                Some(Value::Object(inner)) => Some(inner),
+                None | Some(Value::Null) => None,
                 Some(other) => {
                     row.insert("data".into(), other);
-                    row
+                    Some(row)
                 }
-                None => row,
             })
             .collect()
     }
@@ -167,6 +168,13 @@ impl CustomEnrichment {
 /// The path of `endpoint`, its one `{template}` segment (a custom enrichment's id) filled in.
 fn path_of(endpoint: &Endpoint, custom_id: Option<&str>) -> Result<String, Error> {
     let Some(id) = custom_id else {
+        if endpoint.path.contains('{') {
+            // `Custom` through the entity handle: there is no id to put in the path.
+            return Err(Error::invalid_request(
+                "custom_enrichment_id",
+                "required: enrich through `client.custom_enrichment(id)`",
+            ));
+        }
         return Ok(endpoint.path.to_string());
     };
     let valid = !id.is_empty()

@@ -39,14 +39,20 @@ impl Refused {
     }
 }
 
-/// The filters set so far, as their JSON; the first that could not be made.
+/// The filters set so far, as their JSON; those that could not be made, by name, with the
+/// rule they break (a setter called again replaces its filter's refusal too).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FilterSet {
     fields: Map<String, Value>,
-    broken: Option<(String, String)>,
+    broken: std::collections::BTreeMap<String, String>,
 }
 
 impl FilterSet {
+    fn refuse(&mut self, name: &str, rule: String) {
+        self.fields.remove(name);
+        self.broken.insert(name.into(), rule);
+    }
+
     pub(crate) fn values<I>(mut self, name: &str, values: I, negate: bool) -> Self
     where
         I: IntoIterator,
@@ -56,6 +62,7 @@ impl FilterSet {
             .into_iter()
             .map(|v| Value::String(v.into()))
             .collect();
+        self.broken.remove(name);
         let mut filter = Map::new();
         filter.insert("values".into(), values.into());
         if negate {
@@ -85,6 +92,7 @@ impl FilterSet {
     }
 
     pub(crate) fn exists(mut self, name: &str, value: bool) -> Self {
+        self.broken.remove(name);
         let mut filter = Map::new();
         filter.insert("value".into(), value.into());
         self.fields.insert(name.into(), filter.into());
@@ -103,11 +111,9 @@ impl FilterSet {
             Bound::Excluded(&n) => Some(n.checked_sub(1)),
             Bound::Unbounded => None,
         };
+        self.broken.remove(name);
         if gte == Some(None) || lte == Some(None) {
-            self.broken.get_or_insert((
-                format!("filters.{name}"),
-                "a bound past the range of 64-bit integers".into(),
-            ));
+            self.refuse(name, "a bound past the range of 64-bit integers".into());
             return self;
         }
         let mut filter = Map::new();
@@ -119,10 +125,8 @@ impl FilterSet {
         }
         if let (Some(Some(gte)), Some(Some(lte))) = (gte, lte) {
             if gte > lte {
-                self.broken.get_or_insert((
-                    format!("filters.{name}"),
-                    format!("the range {gte} to {lte} is empty"),
-                ));
+                self.refuse(name, format!("the range {gte} to {lte} is empty"));
+                return self;
             }
         }
         if negate {
@@ -133,14 +137,12 @@ impl FilterSet {
     }
 
     pub(crate) fn typed(mut self, name: &str, filter: &impl Serialize) -> Self {
+        self.broken.remove(name);
         match serde_json::to_value(filter) {
             Ok(value) => {
                 self.fields.insert(name.into(), value);
             }
-            Err(e) => {
-                self.broken
-                    .get_or_insert((format!("filters.{name}"), e.to_string()));
-            }
+            Err(e) => self.refuse(name, e.to_string()),
         }
         self
     }
@@ -148,8 +150,8 @@ impl FilterSet {
     /// The filters' JSON, each filter checked against `T` (the generated filters type) on its
     /// own, so that the error names the filter and, in a list, the first value it refuses.
     pub(crate) fn checked<T: DeserializeOwned>(self) -> Result<Value, Refused> {
-        if let Some((field, rule)) = self.broken {
-            return Err(Refused::new(field, rule));
+        if let Some((name, rule)) = self.broken.into_iter().next() {
+            return Err(Refused::new(format!("filters.{name}"), rule));
         }
         let accepts = |name: &str, value: &Value| {
             let mut one = Map::new();

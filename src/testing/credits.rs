@@ -167,12 +167,24 @@ pub(super) fn aggregation(state: &mut State, call: &Call<'_>) -> Response<Body> 
                 "Resolution is required for timely mode",
             );
         };
-        let (step, limit, name) = match resolution {
-            "hour" => (Duration::hours(1), Duration::days(7), "7 days"),
-            "day" => (Duration::days(1), Duration::days(60), "60 days"),
-            _ => (Duration::days(31), Duration::days(730), "2 years"),
+        let (step, longest, name) = match resolution {
+            "hour" => (
+                Duration::hours(1),
+                from.checked_add_signed(Duration::days(7)),
+                "7 days",
+            ),
+            "day" => (
+                Duration::days(1),
+                from.checked_add_signed(Duration::days(60)),
+                "60 days",
+            ),
+            _ => (
+                Duration::days(31),
+                from.checked_add_months(chrono::Months::new(24)),
+                "2 years",
+            ),
         };
-        if to - from > limit {
+        if longest.is_none_or(|longest| to > longest) {
             let message =
                 format!("The date range exceeds {name}, the maximum for {resolution} resolution");
             return refused(state, call, "INVALID_DATE_RANGE", &message);

@@ -40,10 +40,24 @@ impl<'a> Scrub<'a> {
     /// Whether a JSON `body` may hold the key once decoded: it holds it as it is, or it has a
     /// `\u` or `\/` escape that could spell it. One vectorized pass for the key, one for
     /// backslashes: most bodies have neither and can be decoded straight into their types.
+    ///
+    /// A key with a character JSON must escape (`"`, `\`, a control character) can be spelled
+    /// with any escape: for such a key, any backslash is suspect.
     pub(crate) fn may_hide_key(&self, body: &[u8]) -> bool {
-        (!self.key.is_empty() && memchr::memmem::find(body, self.key.as_bytes()).is_some())
-            || memchr::memchr_iter(b'\\', body)
-                .any(|at| matches!(body.get(at + 1), Some(b'u' | b'/')))
+        if self.key.is_empty() {
+            return false;
+        }
+        if memchr::memmem::find(body, self.key.as_bytes()).is_some() {
+            return true;
+        }
+        let escaped_in_json = self
+            .key
+            .bytes()
+            .any(|b| b == b'"' || b == b'\\' || b < 0x20);
+        if escaped_in_json {
+            return memchr::memchr(b'\\', body).is_some();
+        }
+        memchr::memchr_iter(b'\\', body).any(|at| matches!(body.get(at + 1), Some(b'u' | b'/')))
     }
 
     /// Every string of a decoded document, object keys included, scrubbed in place.
