@@ -66,17 +66,25 @@ fn run(openapi_dir: &Path, out_dir: &Path) -> Result<(), Box<dyn std::error::Err
     if std::env::var_os("CARGO_FEATURE_SEARCH").is_some() {
         std::fs::write(out_dir.join("filters.rs"), filters::generate(&view, &code)?)?;
     }
-    // The generated client's retry rule: which `POST`s only read.
+    // The generated client's retry rule: which `POST`s may be repeated. A pattern that
+    // matches no operation of the whole document is a mistake in families.yaml.
+    let unmatched = families.unmatched_repeatable_posts(&merged);
+    if !unmatched.is_empty() {
+        return Err(format!(
+            "openapi/families.yaml: repeatable_posts {unmatched:?} match no POST of the documents"
+        )
+        .into());
+    }
     let reading: Vec<String> = families
-        .reading_posts(&view)
+        .repeatable_posts(&view)
         .iter()
         .map(|id| format!("    {id:?},\n"))
         .collect();
     std::fs::write(
-        out_dir.join("reading_posts.rs"),
+        out_dir.join("repeatable_posts.rs"),
         format!(
-            "// Written by build.rs from openapi/families.yaml's `reading_posts`.\n\
-             pub(crate) const READING_POSTS: &[&str] = &[\n{}];\n",
+            "// Written by build.rs from openapi/families.yaml's `repeatable_posts`.\n\
+             pub(crate) const REPEATABLE_POSTS: &[&str] = &[\n{}];\n",
             reading.concat()
         ),
     )?;

@@ -46,9 +46,10 @@ const VALUE_RULES: [&str; 14] = [
 #[derive(Debug, Deserialize)]
 pub(crate) struct Families {
     pub(crate) families: indexmap_like::Ordered<Family>,
-    /// Path patterns of the `POST`s that only read.
+    /// Path patterns of the `POST`s that may be repeated (they only read, or leave the same
+    /// state).
     #[serde(default)]
-    pub(crate) reading_posts: Vec<String>,
+    pub(crate) repeatable_posts: Vec<String>,
 }
 
 /// One family: the path patterns of its operations.
@@ -122,7 +123,7 @@ pub(crate) fn parse_families(text: &str) -> Result<Families, SpecError> {
                 "family `{name}`: a family is a cargo feature; use lowercase letters, digits, `_`"
             )));
         }
-        for pattern in family.paths.iter().chain(&families.reading_posts) {
+        for pattern in family.paths.iter().chain(&families.repeatable_posts) {
             let segments: Vec<&str> = segments(pattern);
             let misplaced = segments
                 .iter()
@@ -162,19 +163,37 @@ pub(crate) fn path_matches(pattern: &str, path: &str) -> bool {
 }
 
 impl Families {
-    /// The operation ids of `document`'s `POST`s that only read (`reading_posts`), sorted.
-    pub(crate) fn reading_posts(&self, document: &Value) -> Vec<String> {
+    /// The operation ids of `document`'s `POST`s that may be repeated (`repeatable_posts`),
+    /// sorted.
+    pub(crate) fn repeatable_posts(&self, document: &Value) -> Vec<String> {
         let mut out = Vec::new();
         for (path, item) in document["paths"].as_object().into_iter().flatten() {
             let Some(id) = item.pointer("/post/operationId").and_then(Value::as_str) else {
                 continue;
             };
-            if self.reading_posts.iter().any(|p| path_matches(p, path)) {
+            if self.repeatable_posts.iter().any(|p| path_matches(p, path)) {
                 out.push(id.to_string());
             }
         }
         out.sort();
         out
+    }
+
+    /// The `repeatable_posts` patterns no `POST` of `document` matches (a typo would turn
+    /// retries off for the operation it meant).
+    pub(crate) fn unmatched_repeatable_posts(&self, document: &Value) -> Vec<&str> {
+        let posts: Vec<&String> = document["paths"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, item)| item.get("post").is_some())
+            .map(|(path, _)| path)
+            .collect();
+        self.repeatable_posts
+            .iter()
+            .filter(|pattern| !posts.iter().any(|path| path_matches(pattern, path)))
+            .map(String::as_str)
+            .collect()
     }
 
     /// The family names, in file order.

@@ -140,9 +140,15 @@ fn every_operation_belongs_to_exactly_one_family_and_each_family_is_a_default_fe
 }
 
 #[test]
-fn the_posts_that_only_read_are_those_of_match_search_enrich_usage_and_fetched_events() {
+fn the_repeatable_posts_are_those_that_only_read_and_the_webhook_registration() {
     let merged = merged();
-    let reading = families().reading_posts(&merged);
+    let reading = families().repeatable_posts(&merged);
+    // Repeating a registration leaves the same webhook.
+    assert!(reading.iter().any(|id| id == "add_webhook"), "{reading:?}");
+    let reading: Vec<String> = reading
+        .into_iter()
+        .filter(|id| id != "add_webhook")
+        .collect();
     // Every enrichment, single and bulk (40 with the custom enrichment), and 9 others.
     let enrich = reading.iter().filter(|id| id.contains("enrich")).count();
     assert_eq!(enrich, 42, "{reading:?}");
@@ -165,6 +171,7 @@ fn the_posts_that_only_read_are_those_of_match_search_enrich_usage_and_fetched_e
             "prospect_fetch_stats",
         ]
     );
+    assert!(families().unmatched_repeatable_posts(&merged).is_empty());
     // What creates is not among them.
     for id in [
         "add_prospects_enrollments",

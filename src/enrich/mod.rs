@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::bulk::{self, settings_setters, Report, Screened, Settings};
 use crate::client::{Businesses, Client, Prospects};
-use crate::data::{decode_scrubbed, post_object, Entity};
+use crate::data::{decode_scrubbed, Entity};
 use crate::transport::call::{Decoded, Operation};
 use crate::transport::context::{pick_context, ResponseContext};
 use crate::transport::error::Error;
@@ -567,22 +567,56 @@ impl<E: Enrichment> EnrichAll<E> {
                 (&valid, total),
                 MAX_IDS_PER_REQUEST,
                 |chunk| {
-                    let mut body = Map::new();
-                    let list = chunk.iter().map(|&i| Value::String(ids[i].clone()));
-                    body.insert(field.into(), Value::Array(list.collect()));
-                    if let Some(parameters) = &parameters {
-                        body.insert("parameters".into(), parameters.clone());
-                    }
+                    let body = serde_json::to_vec(&IdsBody {
+                        field,
+                        ids: chunk.iter().map(|&i| ids[i].as_str()).collect(),
+                        parameters: parameters.as_ref(),
+                    });
                     let (client, path, operation) =
                         (client.clone(), path.clone(), operation.clone());
                     Box::pin(async move {
-                        post_object::<WireBulk<E::Output>>(&client, &operation, &path, &body).await
+                        match body {
+                            Ok(body) => {
+                                client
+                                    .shared()
+                                    .call_counted::<WireBulk<E::Output>>(
+                                        &operation,
+                                        &path,
+                                        Some(body.into()),
+                                    )
+                                    .await
+                            }
+                            Err(e) => (
+                                Err(Error::invalid_request("body", e).with_operation(operation.id)),
+                                0,
+                            ),
+                        }
                     })
                 },
                 |chunk, result| apply_rows(&mut outcomes, chunk, result),
             )
             .await
             .report(outcomes)
+    }
+}
+
+/// A bulk request's body, written straight from the ids: `{"business_ids": [..],
+/// "parameters": ..}`.
+struct IdsBody<'a> {
+    field: &'static str,
+    ids: Vec<&'a str>,
+    parameters: Option<&'a Value>,
+}
+
+impl Serialize for IdsBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1 + usize::from(self.parameters.is_some())))?;
+        map.serialize_entry(self.field, &self.ids)?;
+        if let Some(parameters) = self.parameters {
+            map.serialize_entry("parameters", parameters)?;
+        }
+        map.end()
     }
 }
 

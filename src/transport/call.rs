@@ -275,32 +275,48 @@ impl Shared {
     }
 
     /// The body, or `None` past `max_response_bytes`, whether or not a length was announced;
-    /// a larger body is read no further. An announced length (at most the limit, and at most
-    /// [`MAX_RESERVED`]) is reserved at once, so a body is copied once, not regrown by
+    /// a larger body is read no further. A body that arrives in one chunk is that chunk, not a
+    /// copy. From a second chunk on, the announced length (at most the limit, and at most
+    /// [`MAX_RESERVED`]) is reserved once, so the body is copied once, not regrown by
     /// doubling; past it, memory grows with what arrives. Either way it never exceeds the limit.
     async fn read_body(
         &self,
         mut response: reqwest::Response,
         operation: &Operation,
         status: StatusCode,
-    ) -> Result<Option<Vec<u8>>, Error> {
+    ) -> Result<Option<Bytes>, Error> {
         let limit = self.max_response_bytes;
         if response.content_length().is_some_and(|n| n > limit as u64) {
             return Ok(None);
         }
         let announced = response.content_length().unwrap_or(0).min(MAX_RESERVED);
-        let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+        // A body that arrives in one chunk is kept as it came, not copied.
+        let mut first: Option<Bytes> = None;
+        let mut body: Vec<u8> = Vec::new();
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|e| transport_error(e, operation).with_status(status))?
         {
-            if body.len().saturating_add(chunk.len()) > limit {
+            let held = first.as_ref().map_or(0, Bytes::len) + body.len();
+            if held.saturating_add(chunk.len()) > limit {
                 return Ok(None);
             }
-            body.extend_from_slice(&chunk);
+            match first.take() {
+                None if body.is_empty() => first = Some(chunk),
+                earlier => {
+                    if let Some(earlier) = earlier {
+                        body.reserve(usize::try_from(announced).unwrap_or(0).max(earlier.len()));
+                        body.extend_from_slice(&earlier);
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+            }
         }
-        Ok(Some(body))
+        Ok(Some(match first {
+            Some(only) => only,
+            None => Bytes::from(body),
+        }))
     }
 
     /// A server has no business echoing the key; if one does, it stops here.

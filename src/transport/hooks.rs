@@ -18,15 +18,15 @@ use super::status::status_kind;
 use crate::client::Shared;
 use crate::generated;
 
-// `READING_POSTS`: the operation ids of the `POST`s that only read, from
-// `openapi/families.yaml`.
-include!(concat!(env!("OUT_DIR"), "/reading_posts.rs"));
+// `REPEATABLE_POSTS`: the operation ids of the `POST`s that may be repeated (they only read,
+// or leave the same state), from `openapi/families.yaml`.
+include!(concat!(env!("OUT_DIR"), "/repeatable_posts.rs"));
 
 /// For the generated client: `PATCH` replaces, `GET` and `DELETE` are idempotent; a `POST`
-/// that only reads (match, search, stats, enrich, usage, fetched events) is retried like a
-/// read; any other `POST` is taken to create.
+/// that only reads (match, search, stats, enrich, usage, fetched events) or leaves the same
+/// state (a webhook registration) is retried like a read; any other `POST` is taken to create.
 fn is_idempotent(method: &Method, operation_id: &str) -> bool {
-    method != Method::POST || READING_POSTS.binary_search(&operation_id).is_ok()
+    method != Method::POST || REPEATABLE_POSTS.binary_search(&operation_id).is_ok()
 }
 
 impl Shared {
