@@ -645,22 +645,32 @@ fn apply_rows<O>(
                     EnrichOutcome::Failed { error }
                 }
             };
-            // The usual answer: one row per id, in the request's order (the ids are distinct),
-            // taken as it is.
-            let in_order = wire.rows.len() == chunk.len()
-                && wire
-                    .rows
-                    .iter()
-                    .zip(chunk)
-                    .all(|((id, _), &i)| *id == outcomes[i].id);
-            if in_order {
-                for ((_, row), &i) in wire.rows.into_iter().zip(chunk) {
-                    outcomes[i].outcome = outcome(Some(row));
+            let apart = match wire.rows {
+                Rows::Decoded(rows) => {
+                    // The usual answer: one row per id, in the request's order (the ids are
+                    // distinct), each row's data moved once, from where it was decoded.
+                    let in_order = rows.len() == chunk.len()
+                        && rows
+                            .iter()
+                            .zip(chunk)
+                            .all(|(row, &i)| row.id() == Some(outcomes[i].id.as_str()));
+                    if in_order {
+                        for (row, &i) in rows.into_iter().zip(chunk) {
+                            outcomes[i].outcome = outcome(Some(Ok(row.data)));
+                        }
+                        return failed;
+                    }
+                    rows.into_iter()
+                        // A row without an id cannot be told apart: it is nobody's.
+                        .filter_map(|row| {
+                            Some((row.business_id.or(row.prospect_id)?, Ok(row.data)))
+                        })
+                        .collect()
                 }
-                return failed;
-            }
-            let mut rows = std::collections::HashMap::with_capacity(wire.rows.len());
-            for (id, row) in wire.rows {
+                Rows::Apart(rows) => rows,
+            };
+            let mut rows = std::collections::HashMap::with_capacity(apart.len());
+            for (id, row) in apart {
                 // A row the answer repeats counts once: the first.
                 rows.entry(id).or_insert(row);
             }
@@ -693,6 +703,12 @@ struct WireRow<O> {
     data: Option<O>,
 }
 
+impl<O> WireRow<O> {
+    fn id(&self) -> Option<&str> {
+        self.business_id.as_deref().or(self.prospect_id.as_deref())
+    }
+}
+
 #[derive(Deserialize)]
 struct WireRowId {
     #[serde(default)]
@@ -720,22 +736,23 @@ struct WireBulkRows<O> {
 /// A bulk answer: decoded in one pass when every row decodes; otherwise again, each row apart,
 /// so a row that does not decode fails only its id.
 struct WireBulk<O> {
-    /// Each row with an id, in the answer's order (an id may repeat).
-    rows: Vec<(String, RowData<O>)>,
+    rows: Rows<O>,
     context: Option<ResponseContext>,
+}
+
+/// A bulk answer's rows, in the answer's order (an id may repeat).
+enum Rows<O> {
+    /// As decoded in one pass: every row decoded.
+    Decoded(Vec<WireRow<O>>),
+    /// Decoded row by row: each row with an id, and its data or why it did not decode.
+    Apart(Vec<(String, RowData<O>)>),
 }
 
 impl<O: DeserializeOwned> Decoded for WireBulk<O> {
     fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
         if let Ok(wire) = decode_scrubbed::<WireBulkRows<O>>(body, scrub) {
             let context = pick_context(wire.response_context, wire.request_context, scrub);
-            let rows = wire
-                .data
-                .unwrap_or_default()
-                .into_iter()
-                // A row without an id cannot be told apart: it is nobody's.
-                .filter_map(|row| Some((row.business_id.or(row.prospect_id)?, Ok(row.data))))
-                .collect();
+            let rows = Rows::Decoded(wire.data.unwrap_or_default());
             return Ok(Self { rows, context });
         }
         let wire: WireBulkBody = decode_scrubbed(body, scrub)?;
@@ -762,7 +779,10 @@ impl<O: DeserializeOwned> Decoded for WireBulk<O> {
                 rows.push((id, row));
             }
         }
-        Ok(Self { rows, context })
+        Ok(Self {
+            rows: Rows::Apart(rows),
+            context,
+        })
     }
 
     fn correlation_id(&self) -> Option<&str> {
