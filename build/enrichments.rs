@@ -16,9 +16,7 @@ use std::fmt::Write as _;
 use heck::ToPascalCase;
 use serde_json::Value;
 
-const SCHEMA_REF: &str = "#/components/schemas/";
-/// The suffix `build/view.rs` gives a response-side copy of a schema requests use too.
-const RECEIVED_SUFFIX: &str = "Received";
+use crate::view::{typify_name, RECEIVED_SUFFIX, SCHEMA_REF};
 
 /// One enrichment of the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,9 +53,7 @@ fn rust_name(document: &Value, name: &str) -> String {
     } else {
         name
     };
-    name.replace('\'', "")
-        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
-        .to_pascal_case()
+    typify_name(name)
 }
 
 fn operation<'a>(document: &'a Value, path: &str) -> Option<&'a Value> {

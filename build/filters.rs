@@ -14,10 +14,9 @@
 
 use std::fmt::Write as _;
 
-use heck::ToPascalCase;
 use serde_json::{Map, Value};
 
-const SCHEMA_REF: &str = "#/components/schemas/";
+use crate::view::{typify_name, SCHEMA_REF};
 
 /// What a filter's setter takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +163,8 @@ pub(crate) fn find(document: &Value, path: &str) -> Result<Vec<Filter>, String> 
                      component schema a setter could take"
                 ));
             };
-            Kind::Typed(rust_name(component))
+            // Request schemas keep their names (no `…Received` copy).
+            Kind::Typed(typify_name(component))
         };
         let text = |s: &Value, field: &str| {
             s.get(field)
@@ -275,13 +275,6 @@ fn check_names(path: &str, filters: &[Filter]) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// What typify calls component `name` (request schemas keep their names).
-fn rust_name(name: &str) -> String {
-    name.replace('\'', "")
-        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
-        .to_pascal_case()
 }
 
 /// Checks that every generated type a filter names is in `code` (progenitor's output).

@@ -18,10 +18,21 @@ use serde_json::{Map, Value};
 use crate::spec::{parse_yaml, SpecError};
 
 /// Where a component schema reference points.
-const SCHEMA_REF: &str = "#/components/schemas/";
+pub(crate) const SCHEMA_REF: &str = "#/components/schemas/";
 
 /// The suffix of a response-side copy of a schema that requests use too (see [`loosen`]).
 pub(crate) const RECEIVED_SUFFIX: &str = "Received";
+
+/// What typify calls component schema `name`: heck's PascalCase of it, quotes dropped and any
+/// other character that is not a letter, digit or `_` read as a word break. The layers derived
+/// from the view (`build/enrichments.rs`, `build/filters.rs`) name generated types with it, and
+/// check each name against the generated code.
+pub(crate) fn typify_name(name: &str) -> String {
+    use heck::ToPascalCase;
+    name.replace('\'', "")
+        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
+        .to_pascal_case()
+}
 
 /// Keywords that constrain a value without changing its shape: a response is not checked
 /// against them (the service is the authority on what it returns).

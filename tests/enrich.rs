@@ -446,3 +446,35 @@ async fn a_key_with_a_quote_echoed_escaped_in_a_row_is_scrubbed() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn rows_answered_in_another_order_go_to_their_own_ids() {
+    // As many rows as ids, but reversed: taking them by position would swap every outcome.
+    let responder = RawResponder::answering(|_, body| {
+        let rows = asked(body, "business_ids")
+            .iter()
+            .rev()
+            .map(|id| row(id))
+            .collect();
+        Some(bulk_answer(rows))
+    })
+    .await;
+    let client = client(&responder).build().unwrap();
+    let ids: Vec<String> = (0..4).map(business_id).collect();
+    let report = client
+        .businesses()
+        .enrich_all(enrichments::Firmographics, &ids)
+        .send()
+        .await;
+    for outcome in &report.outcomes {
+        match &outcome.outcome {
+            EnrichOutcome::Enriched { data } => {
+                assert_eq!(
+                    data.name.as_deref(),
+                    Some(format!("n-{}", outcome.id).as_str())
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

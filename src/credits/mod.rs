@@ -94,21 +94,14 @@ impl Resolution {
         }
     }
 
-    /// The longest period the service aggregates at this resolution (its documentation's
-    /// limits; by month, 2 calendar years, which this approximates as 730 days).
-    pub fn max_period(self) -> TimeDelta {
+    /// The end of the longest period starting at `from` that the service aggregates at this
+    /// resolution (its documentation's limits: 7 days, 60 days, 2 calendar years), and those
+    /// limits in words; `None` past the range of dates.
+    fn longest_from(self, from: DateTime<Utc>) -> (Option<DateTime<Utc>>, &'static str) {
         match self {
-            Self::Hour => TimeDelta::days(7),
-            Self::Day => TimeDelta::days(60),
-            Self::Month => TimeDelta::days(730),
-        }
-    }
-
-    fn max_period_text(self) -> &'static str {
-        match self {
-            Self::Hour => "7 days",
-            Self::Day => "60 days",
-            Self::Month => "2 years",
+            Self::Hour => (from.checked_add_signed(TimeDelta::days(7)), "7 days"),
+            Self::Day => (from.checked_add_signed(TimeDelta::days(60)), "60 days"),
+            Self::Month => (from.checked_add_months(chrono::Months::new(24)), "2 years"),
         }
     }
 }
@@ -193,17 +186,13 @@ impl Usage {
         body.insert("to_date".into(), wire_time(to).into());
         match self.by {
             UsageBy::Time(resolution) => {
-                let longest = match resolution {
-                    // Two calendar years, leap day or not.
-                    Resolution::Month => from.checked_add_months(chrono::Months::new(24)),
-                    _ => from.checked_add_signed(resolution.max_period()),
-                };
+                let (longest, limit) = resolution.longest_from(from);
                 if longest.is_none_or(|longest| to > longest) {
                     return Err(Error::invalid_request(
                         "to_date",
                         format!(
-                            "the period is longer than {}, the most the service aggregates by {}",
-                            resolution.max_period_text(),
+                            "the period is longer than {limit}, the most the service aggregates \
+                             by {}",
                             resolution.as_str()
                         ),
                     ));
@@ -290,15 +279,16 @@ impl CreditUsage {
                 })
             };
             let credits = match other.remove("credits") {
-                Some(Value::Number(n)) if count(&n).is_some() => count(&n).unwrap_or_default(),
-                Some(value) => {
-                    let value = value.to_string();
-                    return Err(bad(format!(
-                        "aggregations[{index}].credits: {} is not a count of credits",
-                        quoted(&value)
-                    )));
-                }
                 None => return Err(bad(format!("aggregations[{index}].credits: missing"))),
+                Some(value) => match value.as_number().and_then(count) {
+                    Some(credits) => credits,
+                    None => {
+                        return Err(bad(format!(
+                            "aggregations[{index}].credits: {} is not a count of credits",
+                            quoted(&value.to_string())
+                        )))
+                    }
+                },
             };
             // Taken out of `other` only when they are what they should be.
             let timestamp = other

@@ -682,10 +682,14 @@ fn apply_rows<O>(
     }
 }
 
+/// A bulk answer's body, its rows as `R`: decoded rows ([`WireRow`]) in the one pass nearly
+/// every answer takes (the output types are lenient, so a row rarely fails to decode), raw
+/// rows when one does not and each is decoded apart.
 #[derive(Deserialize)]
-struct WireBulkBody {
-    #[serde(default)]
-    data: Option<Vec<Box<RawValue>>>,
+#[serde(bound(deserialize = "R: Deserialize<'de>"))]
+struct WireBulkBody<R> {
+    #[serde(default = "Option::default")]
+    data: Option<Vec<R>>,
     #[serde(default)]
     response_context: Option<Box<RawValue>>,
     #[serde(default)]
@@ -720,19 +724,6 @@ struct WireRowId {
 /// One row's data: `None` when the row had none; `Err` when it did not decode.
 type RowData<O> = Result<Option<O>, Arc<Error>>;
 
-/// A bulk answer decoded in one pass: what nearly every answer is (the output types are
-/// lenient, so a row rarely fails to decode).
-#[derive(Deserialize)]
-#[serde(bound(deserialize = "O: DeserializeOwned"))]
-struct WireBulkRows<O> {
-    #[serde(default)]
-    data: Option<Vec<WireRow<O>>>,
-    #[serde(default)]
-    response_context: Option<Box<RawValue>>,
-    #[serde(default)]
-    request_context: Option<Box<RawValue>>,
-}
-
 /// A bulk answer: decoded in one pass when every row decodes; otherwise again, each row apart,
 /// so a row that does not decode fails only its id.
 struct WireBulk<O> {
@@ -750,12 +741,12 @@ enum Rows<O> {
 
 impl<O: DeserializeOwned> Decoded for WireBulk<O> {
     fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
-        if let Ok(wire) = decode_scrubbed::<WireBulkRows<O>>(body, scrub) {
+        if let Ok(wire) = decode_scrubbed::<WireBulkBody<WireRow<O>>>(body, scrub) {
             let context = pick_context(wire.response_context, wire.request_context, scrub);
             let rows = Rows::Decoded(wire.data.unwrap_or_default());
             return Ok(Self { rows, context });
         }
-        let wire: WireBulkBody = decode_scrubbed(body, scrub)?;
+        let wire: WireBulkBody<Box<RawValue>> = decode_scrubbed(body, scrub)?;
         let context = pick_context(wire.response_context, wire.request_context, scrub);
         let mut rows = Vec::new();
         for raw in wire.data.unwrap_or_default() {

@@ -1,8 +1,8 @@
 //! The typed filters of a search or a count: [`BusinessFilters`] and [`ProspectFilters`], one
 //! setter per filter the documents define (written at build time by `build/filters.rs`), and
 //! what they share ([`FilterSet`]): the filters as JSON until the request is sent, then
-//! checked against the generated (strict) filters type, each filter apart so that an error
-//! names it.
+//! checked against the generated (strict) filters type; when it refuses them, each filter
+//! apart, so that the error names it.
 
 use std::ops::{Bound, RangeBounds};
 
@@ -147,30 +147,40 @@ impl FilterSet {
         self
     }
 
-    /// The filters' JSON, each filter checked against `T` (the generated filters type) on its
-    /// own, so that the error names the filter and, in a list, the first value it refuses.
+    /// The filters' JSON, checked against `T` (the generated filters type). When `T` refuses
+    /// them, each filter is checked on its own, so that the error names the filter and, in a
+    /// list, the first value it refuses.
     pub(crate) fn checked<T: DeserializeOwned>(self) -> Result<Value, Refused> {
         if let Some((name, rule)) = self.broken.into_iter().next() {
             return Err(Refused::new(format!("filters.{name}"), rule));
         }
-        let accepts = |name: &str, value: &Value| {
-            let mut one = Map::new();
-            one.insert(name.into(), value.clone());
-            serde_json::from_value::<T>(Value::Object(one)).map(|_| ())
-        };
         for (name, value) in &self.fields {
-            let values = value.get("values").and_then(Value::as_array);
-            if values.is_some_and(Vec::is_empty) {
+            if value
+                .get("values")
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty)
+            {
                 return Err(Refused::new(
                     format!("filters.{name}"),
                     "no values: leave the filter out to select everything",
                 ));
             }
+        }
+        let all = Value::Object(self.fields);
+        let Err(whole) = serde_json::from_value::<T>(all.clone()) else {
+            return Ok(all);
+        };
+        let accepts = |name: &str, value: &Value| {
+            let mut one = Map::new();
+            one.insert(name.into(), value.clone());
+            serde_json::from_value::<T>(Value::Object(one)).map(|_| ())
+        };
+        for (name, value) in all.as_object().into_iter().flatten() {
             let Err(error) = accepts(name, value) else {
                 continue;
             };
             // In a list, the first value refused on its own.
-            if let Some(values) = values {
+            if let Some(values) = value.get("values").and_then(Value::as_array) {
                 for (index, one) in values.iter().enumerate() {
                     let mut alone = value.clone();
                     alone["values"] = Value::Array(vec![one.clone()]);
@@ -185,10 +195,7 @@ impl FilterSet {
             }
             return Err(Refused::new(format!("filters.{name}"), bounded(&error)));
         }
-        let all = Value::Object(self.fields);
-        serde_json::from_value::<T>(all.clone())
-            .map_err(|e| Refused::new("filters", bounded(&e)))?;
-        Ok(all)
+        Err(Refused::new("filters", bounded(&whole)))
     }
 }
 
