@@ -478,3 +478,57 @@ async fn rows_answered_in_another_order_go_to_their_own_ids() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_row_is_matched_by_its_entitys_id_field_written_any_way_json_allows() {
+    // Prospect rows: `prospect_id` is the row's id; a `business_id` beside it (the prospect's
+    // company) is not. Escaped characters in an id are the same id; an id longer than any id,
+    // or one that is not a string, matches nobody, and only that row's input is affected (the
+    // second makes the answer be read row by row).
+    let responder = RawResponder::answering(|_, body| {
+        let ids = asked(body, "prospect_ids");
+        let escaped = format!("\\u00{:x}{}", ids[1].as_bytes()[0], &ids[1][1..]);
+        let rows = [
+            format!(
+                r#"{{"business_id": "{}", "prospect_id": "{}", "data": {{"mobile_phone": "0"}}}}"#,
+                business_id(1),
+                ids[0]
+            ),
+            format!(r#"{{"prospect_id": "{escaped}", "data": {{"mobile_phone": "1"}}}}"#),
+            format!(
+                r#"{{"prospect_id": "{}0", "data": {{"mobile_phone": "2"}}}}"#,
+                ids[2]
+            ),
+            r#"{"prospect_id": 3, "data": {"mobile_phone": "3"}}"#.to_string(),
+            // Business-first matching would give this row to nobody, or to the wrong input.
+            format!(
+                r#"{{"business_id": "{}", "prospect_id": "{}", "data": {{"mobile_phone": "4"}}}}"#,
+                ids[0], ids[4]
+            ),
+        ];
+        Some(raw_response(
+            "200 OK",
+            &[],
+            &format!(r#"{{"data": [{}], "total_results": 5}}"#, rows.join(",")),
+        ))
+    })
+    .await;
+    let client = client(&responder).build().unwrap();
+    let ids: Vec<String> = (0..5).map(prospect_id).collect();
+    let report = client
+        .prospects()
+        .enrich_all(enrichments::ContactsInformation, &ids)
+        .send()
+        .await;
+    let phone = |i: usize| match &report.outcomes[i].outcome {
+        EnrichOutcome::Enriched { data } => data.mobile_phone.clone().unwrap(),
+        other => format!("{other:?}"),
+    };
+    assert_eq!(phone(0), "0");
+    assert_eq!(phone(1), "1");
+    assert_eq!(phone(2), "NotFound");
+    assert_eq!(phone(3), "NotFound");
+    assert_eq!(phone(4), "4");
+    let ids_back: Vec<&str> = report.outcomes.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids_back, ids, "every outcome has its input id");
+}

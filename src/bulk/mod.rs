@@ -114,6 +114,16 @@ impl Settings {
         stops: impl Fn(&R) -> bool + Send + Sync + 'static,
         mut done: impl FnMut(usize, R),
     ) {
+        if steps.len() == 1 {
+            // One step (a job that fits one request): awaited here, with no worker to spawn.
+            if deadline.is_none_or(|d| Instant::now() < d) {
+                if let Some(step) = steps.into_iter().next() {
+                    let (index, result) = step.await;
+                    done(index, result);
+                }
+            }
+            return;
+        }
         // `concurrency` long-lived workers take the steps in order: a spawn per worker, not
         // per request. No step starts after the deadline.
         let workers = self.concurrency.max(1).min(steps.len());
@@ -182,34 +192,162 @@ pub(crate) enum Screened {
     Duplicate { first_index: usize },
 }
 
-/// Screens a job's input, in input order: `check` judges each input (with its index); of equal
-/// valid inputs the first is kept and each later one is its duplicate. One verdict per input.
-pub(crate) fn screen<T: Ord>(
-    inputs: &[T],
-    mut check: impl FnMut(usize, &T) -> Result<(), Error>,
+/// Screens a job's ids, in input order: each is checked to be `hex_len` lowercase hex
+/// characters (an error names `field[index]`); of equal valid ids the first is kept and each
+/// later one is its duplicate. One verdict per id.
+pub(crate) fn screen(field: &str, hex_len: usize, ids: &[String]) -> Vec<Screened> {
+    screen_by(field, hex_len, ids, digest)
+}
+
+/// [`screen`], by the digest `digest`.
+fn screen_by(
+    field: &str,
+    hex_len: usize,
+    ids: &[String],
+    digest: impl Fn(&str) -> u64,
 ) -> Vec<Screened> {
-    let mut verdicts: Vec<Screened> = inputs
-        .iter()
-        .enumerate()
-        .map(|(index, input)| match check(index, input) {
+    let mut verdicts = Vec::with_capacity(ids.len());
+    // Duplicates by sorting, not hashing into a table: the valid ids' digests with their
+    // indexes, sorted, then each run of one digest sorted by id (nearly always a run is one
+    // id given several times, already in order; ids that share a digest only cost a sort).
+    let mut digests = Vec::with_capacity(ids.len());
+    for (index, id) in ids.iter().enumerate() {
+        verdicts.push(match crate::validate::id(field, index, id, hex_len) {
             Err(error) => Screened::Invalid(error),
-            Ok(()) => Screened::Valid,
-        })
-        .collect();
-    // Duplicates by sorting, not hashing: ids are long and many, and a sort of indexes
-    // costs less than hashing each of them.
-    let mut order: Vec<usize> = (0..inputs.len())
-        .filter(|&i| matches!(verdicts[i], Screened::Valid))
-        .collect();
-    order.sort_unstable_by(|&a, &b| inputs[a].cmp(&inputs[b]).then(a.cmp(&b)));
-    let mut first_index = usize::MAX;
-    for k in 0..order.len() {
-        let i = order[k];
-        if k > 0 && inputs[order[k - 1]] == inputs[i] {
-            verdicts[i] = Screened::Duplicate { first_index };
-        } else {
-            first_index = i;
+            Ok(()) => {
+                digests.push((digest(id), index));
+                Screened::Valid
+            }
+        });
+    }
+    digests.sort_unstable();
+    for run in digests.chunk_by_mut(|a, b| a.0 == b.0) {
+        if run.len() == 1 {
+            continue;
+        }
+        run.sort_unstable_by(|a, b| ids[a.1].cmp(&ids[b.1]).then(a.1.cmp(&b.1)));
+        for pair in run.windows(2) {
+            let ((_, earlier), (_, index)) = (pair[0], pair[1]);
+            if ids[earlier] == ids[index] {
+                // Equal ids sort by index, so a run of them points at its first through the
+                // one before.
+                let first_index = match verdicts[earlier] {
+                    Screened::Duplicate { first_index } => first_index,
+                    _ => earlier,
+                };
+                verdicts[index] = Screened::Duplicate { first_index };
+            }
         }
     }
     verdicts
+}
+
+/// A digest of `id`'s bytes, eight at a time: equal ids have equal digests, and distinct ids
+/// almost never do.
+fn digest(id: &str) -> u64 {
+    let words = id.as_bytes().chunks_exact(8);
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    words
+        .map(|word| u64::from_le_bytes(word.try_into().unwrap_or_default()))
+        .chain([u64::from_le_bytes(last)])
+        .fold(0, |digest, word| {
+            (digest.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
+        })
+}
+
+/// An id of at most [`IdKey::MAX`] bytes, held inline: its length and its bytes packed into
+/// zero-padded words. Equal keys are equal ids. What a bulk answer's rows are matched by, with
+/// no allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct IdKey {
+    len: u8,
+    words: [u64; 5],
+}
+
+impl IdKey {
+    /// The longest id that packs: 40 bytes, a prospect id's.
+    pub(crate) const MAX: usize = 40;
+
+    /// `id`'s key; `None` when it is longer than [`IdKey::MAX`].
+    pub(crate) fn new(id: &str) -> Option<Self> {
+        let mut bytes = [0u8; Self::MAX];
+        bytes.get_mut(..id.len())?.copy_from_slice(id.as_bytes());
+        let mut words = [0u64; 5];
+        for (word, chunk) in words.iter_mut().zip(bytes.chunks_exact(8)) {
+            let mut eight = [0u8; 8];
+            eight.copy_from_slice(chunk);
+            *word = u64::from_ne_bytes(eight);
+        }
+        Some(Self {
+            len: id.len() as u8,
+            words,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdicts(ids: &[&str]) -> Vec<String> {
+        verdicts_by(ids, digest)
+    }
+
+    fn verdicts_by(ids: &[&str], digest: fn(&str) -> u64) -> Vec<String> {
+        let ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+        screen_by("ids", 4, &ids, digest)
+            .into_iter()
+            .map(|verdict| match verdict {
+                Screened::Valid => "valid".to_string(),
+                Screened::Invalid(error) => error.to_string(),
+                Screened::Duplicate { first_index } => format!("duplicate of {first_index}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_run_of_equal_ids_points_at_the_first() {
+        assert_eq!(
+            verdicts(&["bbbb", "aaaa", "bbbb", "zz", "aaaa", "bbbb", "abcd"]),
+            [
+                "valid",
+                "valid",
+                "duplicate of 0",
+                "ids[3]: \"zz\" is not 4 lowercase hex characters",
+                "duplicate of 1",
+                "duplicate of 0",
+                "valid",
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_that_share_a_digest_are_told_apart() {
+        // Every digest equal: the runs' own sort finds the duplicates.
+        assert_eq!(
+            verdicts_by(&["cccc", "aaaa", "cccc", "bbbb", "aaaa", "cccc"], |_| 7),
+            [
+                "valid",
+                "valid",
+                "duplicate of 0",
+                "valid",
+                "duplicate of 1",
+                "duplicate of 0",
+            ]
+        );
+        assert_eq!(digest("abcd"), digest("abcd"));
+        assert_ne!(digest("abcd"), digest("abce"));
+    }
+
+    #[test]
+    fn keys_are_equal_only_for_equal_ids() {
+        let key = |id: &str| IdKey::new(id).unwrap();
+        assert_eq!(key("0123456789abcdef"), key("0123456789abcdef"));
+        // Padding does not make a shorter id, nor one with a NUL, equal to another.
+        assert_ne!(key("abc"), key("abc\0"));
+        assert_ne!(key("abcd"), key("abce"));
+        assert!(IdKey::new(&"a".repeat(IdKey::MAX)).is_some());
+        assert!(IdKey::new(&"a".repeat(IdKey::MAX + 1)).is_none());
+    }
 }

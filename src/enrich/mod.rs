@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use reqwest::Method;
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::bulk::{self, settings_setters, Report, Screened, Settings};
+use crate::bulk::{self, settings_setters, IdKey, Report, Screened, Settings};
 use crate::client::{Businesses, Client, Prospects};
 use crate::data::{decode_scrubbed, Entity};
 use crate::transport::call::{Decoded, Operation};
@@ -503,20 +503,25 @@ impl<E: Enrichment> EnrichAll<E> {
 
     /// Runs the job: see [`EnrichAll`].
     pub async fn send(self) -> Report<EnrichedId<E::Output>> {
-        let deadline = self.settings.deadline_from_now();
+        let Self {
+            client,
+            ids,
+            parameters,
+            custom_id,
+            settings,
+            _enrichment,
+        } = self;
+        let deadline = settings.deadline_from_now();
         let field = <E::Entity as Entity>::IDS_FIELD;
-        let hex_len = <E::Entity as Entity>::HEX_LEN;
-        let verdicts = bulk::screen(&self.ids, |index, id| {
-            validate::id(field, index, id, hex_len)
-        });
-        let mut outcomes: Vec<EnrichedId<E::Output>> = self
-            .ids
-            .iter()
-            .zip(verdicts)
+        let verdicts = bulk::screen(field, <E::Entity as Entity>::HEX_LEN, &ids);
+        // Each id joins its outcome when the job is done: until then the bodies are written
+        // from the ids, and the rows matched against them.
+        let mut outcomes: Vec<EnrichedId<E::Output>> = verdicts
+            .into_iter()
             .enumerate()
-            .map(|(index, (id, verdict))| EnrichedId {
+            .map(|(index, verdict)| EnrichedId {
                 index,
-                id: id.clone(),
+                id: String::new(),
                 outcome: match verdict {
                     Screened::Valid => EnrichOutcome::NotAttempted,
                     Screened::Invalid(error) => EnrichOutcome::Invalid {
@@ -530,8 +535,8 @@ impl<E: Enrichment> EnrichAll<E> {
             .filter(|&i| matches!(outcomes[i].outcome, EnrichOutcome::NotAttempted))
             .collect();
         let operation = E::BULK_ENRICH.operation();
-        let prepared = path_of(&E::BULK_ENRICH, self.custom_id.as_deref()).and_then(|path| {
-            let parameters = match &self.parameters {
+        let prepared = path_of(&E::BULK_ENRICH, custom_id.as_deref()).and_then(|path| {
+            let parameters = match &parameters {
                 Some(p) => Some(
                     serde_json::to_value(p).map_err(|e| Error::invalid_request("parameters", e))?,
                 ),
@@ -550,7 +555,7 @@ impl<E: Enrichment> EnrichAll<E> {
                     };
                 }
                 return Report {
-                    outcomes,
+                    outcomes: with_ids(outcomes, ids),
                     requests: 0,
                     attempts: 0,
                     stopped: None,
@@ -559,9 +564,8 @@ impl<E: Enrichment> EnrichAll<E> {
         };
         let path: Arc<str> = path.into();
         let operation = Arc::new(operation);
-        let (ids, client) = (&self.ids, &self.client);
         let total = outcomes.len();
-        self.settings
+        let tally = settings
             .run_chunks(
                 deadline,
                 (&valid, total),
@@ -579,7 +583,7 @@ impl<E: Enrichment> EnrichAll<E> {
                             Ok(body) => {
                                 client
                                     .shared()
-                                    .call_counted::<WireBulk<E::Output>>(
+                                    .call_counted::<WireBulk<E::Entity, E::Output>>(
                                         &operation,
                                         &path,
                                         Some(body.into()),
@@ -593,11 +597,19 @@ impl<E: Enrichment> EnrichAll<E> {
                         }
                     })
                 },
-                |chunk, result| apply_rows(&mut outcomes, chunk, result),
+                |chunk, result| apply_rows(&mut outcomes, &ids, chunk, result),
             )
-            .await
-            .report(outcomes)
+            .await;
+        tally.report(with_ids(outcomes, ids))
     }
+}
+
+/// `outcomes` with their ids, in input order.
+fn with_ids<O>(mut outcomes: Vec<EnrichedId<O>>, ids: Vec<String>) -> Vec<EnrichedId<O>> {
+    for (outcome, id) in outcomes.iter_mut().zip(ids) {
+        outcome.id = id;
+    }
+    outcomes
 }
 
 /// A bulk request's body, written straight from the ids: `{"business_ids": [..],
@@ -620,66 +632,69 @@ impl Serialize for IdsBody<'_> {
     }
 }
 
-/// Records one request's answer for its ids; returns how many failed.
-fn apply_rows<O>(
+/// Records one request's answer for the ids of `chunk` (indexes into `ids` and `outcomes`);
+/// returns how many failed.
+fn apply_rows<Ent, O>(
     outcomes: &mut [EnrichedId<O>],
+    ids: &[String],
     chunk: &[usize],
-    result: Result<WireBulk<O>, Arc<Error>>,
+    result: Result<WireBulk<Ent, O>, Arc<Error>>,
 ) -> usize {
-    match result {
+    let wire = match result {
+        Ok(wire) => wire,
         Err(error) => {
             for &i in chunk {
                 outcomes[i].outcome = EnrichOutcome::Failed {
                     error: error.clone(),
                 };
             }
-            chunk.len()
+            return chunk.len();
         }
-        Ok(wire) => {
-            let mut failed = 0;
-            let mut outcome = |row: Option<RowData<O>>| match row {
-                None | Some(Ok(None)) => EnrichOutcome::NotFound,
-                Some(Ok(Some(data))) => EnrichOutcome::Enriched { data },
-                Some(Err(error)) => {
-                    failed += 1;
-                    EnrichOutcome::Failed { error }
+    };
+    // The ids of a chunk are valid, so each has its key.
+    let key = |i: usize| IdKey::new(&ids[i]);
+    let apart = match wire.rows {
+        Rows::Decoded(rows) => {
+            // The usual answer: one row per id, in the request's order (the ids are
+            // distinct), each row's data moved once, from where it was decoded.
+            let in_order = rows.len() == chunk.len()
+                && rows
+                    .iter()
+                    .zip(chunk)
+                    .all(|(row, &i)| row.id.is_some() && row.id == key(i));
+            if in_order {
+                for (row, &i) in rows.into_iter().zip(chunk) {
+                    outcomes[i].outcome = match row.data {
+                        Some(data) => EnrichOutcome::Enriched { data },
+                        None => EnrichOutcome::NotFound,
+                    };
                 }
-            };
-            let apart = match wire.rows {
-                Rows::Decoded(rows) => {
-                    // The usual answer: one row per id, in the request's order (the ids are
-                    // distinct), each row's data moved once, from where it was decoded.
-                    let in_order = rows.len() == chunk.len()
-                        && rows
-                            .iter()
-                            .zip(chunk)
-                            .all(|(row, &i)| row.id() == Some(outcomes[i].id.as_str()));
-                    if in_order {
-                        for (row, &i) in rows.into_iter().zip(chunk) {
-                            outcomes[i].outcome = outcome(Some(Ok(row.data)));
-                        }
-                        return failed;
-                    }
-                    rows.into_iter()
-                        // A row without an id cannot be told apart: it is nobody's.
-                        .filter_map(|row| {
-                            Some((row.business_id.or(row.prospect_id)?, Ok(row.data)))
-                        })
-                        .collect()
-                }
-                Rows::Apart(rows) => rows,
-            };
-            let mut rows = std::collections::HashMap::with_capacity(apart.len());
-            for (id, row) in apart {
-                // A row the answer repeats counts once: the first.
-                rows.entry(id).or_insert(row);
+                return 0;
             }
-            for &i in chunk {
-                outcomes[i].outcome = outcome(rows.remove(&outcomes[i].id));
-            }
-            failed
+            rows.into_iter()
+                // A row without an id cannot be told apart: it is nobody's.
+                .filter_map(|row| Some((row.id?, Ok(row.data))))
+                .collect()
         }
+        Rows::Apart(rows) => rows,
+    };
+    let mut rows = std::collections::HashMap::with_capacity(apart.len());
+    for (id, row) in apart {
+        // A row the answer repeats counts once: the first.
+        rows.entry(id).or_insert(row);
     }
+    let mut failed = 0;
+    for &i in chunk {
+        outcomes[i].outcome = match key(i).and_then(|key| rows.remove(&key)) {
+            None | Some(Ok(None)) => EnrichOutcome::NotFound,
+            Some(Ok(Some(data))) => EnrichOutcome::Enriched { data },
+            Some(Err(error)) => {
+                failed += 1;
+                EnrichOutcome::Failed { error }
+            }
+        };
+    }
+    failed
 }
 
 /// A bulk answer's body, its rows as `R`: decoded rows ([`WireRow`]) in the one pass nearly
@@ -688,7 +703,7 @@ fn apply_rows<O>(
 #[derive(Deserialize)]
 #[serde(bound(deserialize = "R: Deserialize<'de>"))]
 struct WireBulkBody<R> {
-    #[serde(default = "Option::default")]
+    #[serde(default = "Option::default", deserialize_with = "rows_of_a_request")]
     data: Option<Vec<R>>,
     #[serde(default)]
     response_context: Option<Box<RawValue>>,
@@ -696,29 +711,149 @@ struct WireBulkBody<R> {
     request_context: Option<Box<RawValue>>,
 }
 
-#[derive(Deserialize)]
-#[serde(bound(deserialize = "O: DeserializeOwned"))]
-struct WireRow<O> {
-    #[serde(default)]
-    business_id: Option<String>,
-    #[serde(default)]
-    prospect_id: Option<String>,
-    #[serde(default)]
-    data: Option<O>,
+/// A bulk answer's rows, read into room for a request's worth (one row per id asked), so the
+/// list is not copied as it grows.
+fn rows_of_a_request<'de, D, R>(deserializer: D) -> Result<Option<Vec<R>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    R: Deserialize<'de>,
+{
+    struct List<R>(PhantomData<fn() -> R>);
+    impl<'de, R: Deserialize<'de>> Visitor<'de> for List<R> {
+        type Value = Option<Vec<R>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of rows")
+        }
+
+        fn visit_none<Er: de::Error>(self) -> Result<Self::Value, Er> {
+            Ok(None)
+        }
+
+        fn visit_unit<Er: de::Error>(self) -> Result<Self::Value, Er> {
+            Ok(None)
+        }
+
+        fn visit_some<D: serde::Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_seq(self)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut list: A) -> Result<Self::Value, A::Error> {
+            let mut rows = Vec::with_capacity(MAX_IDS_PER_REQUEST);
+            while let Some(row) = list.next_element()? {
+                rows.push(row);
+            }
+            Ok(Some(rows))
+        }
+    }
+    deserializer.deserialize_option(List(PhantomData))
 }
 
-impl<O> WireRow<O> {
-    fn id(&self) -> Option<&str> {
-        self.business_id.as_deref().or(self.prospect_id.as_deref())
+/// One row of a bulk answer: its id, under the entity's id field (`business_id`,
+/// `prospect_id`), and its data. Other fields are ignored; a field given twice fails the row.
+struct WireRow<Ent, O> {
+    /// `None` when the row has none, or one no input can have (longer than an id).
+    id: Option<IdKey>,
+    data: Option<O>,
+    _entity: PhantomData<fn() -> Ent>,
+}
+
+impl<'de, Ent: Entity, O: Deserialize<'de>> Deserialize<'de> for WireRow<Ent, O> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RowVisitor(PhantomData))
     }
 }
 
-#[derive(Deserialize)]
-struct WireRowId {
-    #[serde(default)]
-    business_id: Option<String>,
-    #[serde(default)]
-    prospect_id: Option<String>,
+struct RowVisitor<Ent, O>(PhantomData<fn() -> (Ent, O)>);
+
+impl<'de, Ent: Entity, O: Deserialize<'de>> Visitor<'de> for RowVisitor<Ent, O> {
+    type Value = WireRow<Ent, O>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a row: an object with `{}` and `data`", Ent::ID_FIELD)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut id, mut data) = (None, None);
+        while let Some(field) = map.next_key_seed(RowField::<Ent>(PhantomData))? {
+            match field {
+                Field::Id if id.is_some() => {
+                    return Err(de::Error::duplicate_field(Ent::ID_FIELD));
+                }
+                Field::Id => id = Some(map.next_value::<Option<RowId>>()?),
+                Field::Data if data.is_some() => return Err(de::Error::duplicate_field("data")),
+                Field::Data => data = Some(map.next_value::<Option<O>>()?),
+                Field::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(WireRow {
+            id: id.flatten().and_then(|RowId(key)| key),
+            data: data.flatten(),
+            _entity: PhantomData,
+        })
+    }
+}
+
+/// A row's field, by its name.
+enum Field {
+    Id,
+    Data,
+    Other,
+}
+
+/// Reads a row's field name: `Ent`'s id field, `data`, or another.
+struct RowField<Ent>(PhantomData<fn() -> Ent>);
+
+impl<'de, Ent: Entity> DeserializeSeed<'de> for RowField<Ent> {
+    type Value = Field;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Field, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl<'de, Ent: Entity> Visitor<'de> for RowField<Ent> {
+    type Value = Field;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<Er: de::Error>(self, name: &str) -> Result<Field, Er> {
+        Ok(if name == Ent::ID_FIELD {
+            Field::Id
+        } else if name == "data" {
+            Field::Data
+        } else {
+            Field::Other
+        })
+    }
+}
+
+/// A row's id, read without an allocation: its key, `None` when it is longer than any id.
+struct RowId(Option<IdKey>);
+
+impl<'de> Deserialize<'de> for RowId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl Visitor<'_> for Text {
+            type Value = RowId;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an id")
+            }
+
+            fn visit_str<Er: de::Error>(self, id: &str) -> Result<RowId, Er> {
+                Ok(RowId(IdKey::new(id)))
+            }
+        }
+        deserializer.deserialize_str(Text)
+    }
 }
 
 /// One row's data: `None` when the row had none; `Err` when it did not decode.
@@ -726,22 +861,22 @@ type RowData<O> = Result<Option<O>, Arc<Error>>;
 
 /// A bulk answer: decoded in one pass when every row decodes; otherwise again, each row apart,
 /// so a row that does not decode fails only its id.
-struct WireBulk<O> {
-    rows: Rows<O>,
+struct WireBulk<Ent, O> {
+    rows: Rows<Ent, O>,
     context: Option<ResponseContext>,
 }
 
 /// A bulk answer's rows, in the answer's order (an id may repeat).
-enum Rows<O> {
+enum Rows<Ent, O> {
     /// As decoded in one pass: every row decoded.
-    Decoded(Vec<WireRow<O>>),
+    Decoded(Vec<WireRow<Ent, O>>),
     /// Decoded row by row: each row with an id, and its data or why it did not decode.
-    Apart(Vec<(String, RowData<O>)>),
+    Apart(Vec<(IdKey, RowData<O>)>),
 }
 
-impl<O: DeserializeOwned> Decoded for WireBulk<O> {
+impl<Ent: Entity, O: DeserializeOwned> Decoded for WireBulk<Ent, O> {
     fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
-        if let Ok(wire) = decode_scrubbed::<WireBulkBody<WireRow<O>>>(body, scrub) {
+        if let Ok(wire) = decode_scrubbed::<WireBulkBody<WireRow<Ent, O>>>(body, scrub) {
             let context = pick_context(wire.response_context, wire.request_context, scrub);
             let rows = Rows::Decoded(wire.data.unwrap_or_default());
             return Ok(Self { rows, context });
@@ -750,12 +885,13 @@ impl<O: DeserializeOwned> Decoded for WireBulk<O> {
         let context = pick_context(wire.response_context, wire.request_context, scrub);
         let mut rows = Vec::new();
         for raw in wire.data.unwrap_or_default() {
-            let (id, row) = match serde_json::from_str::<WireRow<O>>(raw.get()) {
-                Ok(row) => (row.business_id.or(row.prospect_id), Ok(row.data)),
+            let (id, row) = match serde_json::from_str::<WireRow<Ent, O>>(raw.get()) {
+                Ok(row) => (row.id, Ok(row.data)),
                 Err(error) => {
-                    let id = serde_json::from_str::<WireRowId>(raw.get())
+                    // Its id, if that much of it reads.
+                    let id = serde_json::from_str::<WireRow<Ent, de::IgnoredAny>>(raw.get())
                         .ok()
-                        .and_then(|row| row.business_id.or(row.prospect_id));
+                        .and_then(|row| row.id);
                     let message = scrub.quote(&error.to_string(), 256);
                     (
                         id,

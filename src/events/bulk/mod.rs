@@ -21,7 +21,6 @@ use crate::events::lifecycle::{self, Family, Wanted};
 use crate::events::request::EnrollmentBody;
 use crate::events::rules;
 use crate::transport::error::Error;
-use crate::validate;
 
 mod enroll_all;
 mod report;
@@ -118,9 +117,7 @@ impl<A: Area> Job<A> {
         let events = resolve(&self.events)?;
         rules::not_empty("event_types", &events)?;
         let ids = std::mem::take(&mut self.ids);
-        let verdicts = bulk::screen(&ids, |index, id| {
-            validate::id(A::FAMILY.ids_field, index, id, A::FAMILY.hex_len)
-        });
+        let verdicts = bulk::screen(A::FAMILY.ids_field, A::FAMILY.hex_len, &ids);
         let outcomes: Vec<IdOutcome> = ids
             .into_iter()
             .zip(verdicts)
