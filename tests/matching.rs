@@ -182,3 +182,50 @@ async fn a_403_stops_a_match_job_and_a_bad_business_id_is_refused_before_sending
         .count();
     assert_eq!(not_attempted, 199 - 50);
 }
+
+#[tokio::test]
+async fn a_prospect_row_is_its_prospect_id_and_an_id_that_is_not_one_fails_its_input() {
+    // A `business_id` beside the `prospect_id` (the prospect's company) is not the match; a
+    // `prospect_id` that is not 40 hex characters fails only its input, naming the field.
+    let responder = RawResponder::answering(|_, _| {
+        let rows = json!([
+            {"input": {}, "business_id": business_id(1), "prospect_id": prospect_id(2)},
+            {"input": {}, "prospect_id": "../../v1/businesses\n"},
+            {"input": {}, "business_id": business_id(3)},
+        ]);
+        Some(raw_response(
+            "200 OK",
+            &[],
+            &json!({"matched_prospects": rows, "total_results": 2, "total_matches": 2}).to_string(),
+        ))
+    })
+    .await;
+    let inputs: Vec<ProspectMatch> = (0..3)
+        .map(|n| ProspectMatch::by_email(format!("p{n}@example.com")))
+        .collect();
+    let report = client(&responder)
+        .prospects()
+        .match_all(inputs)
+        .send()
+        .await;
+    assert!(
+        matches!(&report.outcomes[0].outcome, MatchOutcome::Matched { id } if *id == prospect_id(2)),
+        "{:?}",
+        report.outcomes[0]
+    );
+    match &report.outcomes[1].outcome {
+        MatchOutcome::Failed { error } => {
+            assert_eq!(error.kind(), ErrorKind::Decode);
+            let text = error.to_string();
+            assert!(text.contains("`prospect_id`"), "{text}");
+            assert!(text.contains("40 lowercase hex"), "{text}");
+            assert!(!text.contains('\n'), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        matches!(&report.outcomes[2].outcome, MatchOutcome::NotFound),
+        "{:?}",
+        report.outcomes[2]
+    );
+}

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::bulk::{settings_setters, Report, Settings};
 use crate::client::{Businesses, Client, Prospects};
-use crate::data::{decode_scrubbed, post_object};
+use crate::data::{decode_scrubbed, post_object, Entity};
 use crate::transport::call::{Decoded, Operation};
 use crate::transport::error::{Error, ErrorKind};
 use crate::transport::server_text::Scrub;
@@ -161,6 +161,9 @@ pub trait MatchInput:
     /// Its path.
     #[doc(hidden)]
     const PATH: &'static str;
+    /// The kind of entity it matches.
+    #[doc(hidden)]
+    type Entity: Entity;
     /// The rule this input breaks, if any, for `field[index]`.
     #[doc(hidden)]
     fn check(&self, index: usize) -> Result<(), Error>;
@@ -170,6 +173,7 @@ impl MatchInput for BusinessMatch {
     const FIELD: &'static str = "businesses_to_match";
     const OPERATION_ID: &'static str = "match_businesses";
     const PATH: &'static str = "/v1/businesses/match";
+    type Entity = Businesses;
 
     fn check(&self, index: usize) -> Result<(), Error> {
         let field = format!("{}[{index}]", Self::FIELD);
@@ -199,6 +203,7 @@ impl MatchInput for ProspectMatch {
     const FIELD: &'static str = "prospects_to_match";
     const OPERATION_ID: &'static str = "match_prospects";
     const PATH: &'static str = "/v1/prospects/match";
+    type Entity = Prospects;
 
     fn check(&self, index: usize) -> Result<(), Error> {
         let field = format!("{}[{index}]", Self::FIELD);
@@ -309,7 +314,8 @@ pub enum MatchOutcome {
         /// The field and the rule.
         rule: String,
     },
-    /// Its request failed, or the service answered an error for it.
+    /// Its request failed, the service answered an error for it, or its row's id is not one
+    /// (32 or 40 lowercase hex).
     Failed {
         /// Why; shared by the inputs of one failed request.
         error: Arc<Error>,
@@ -356,7 +362,8 @@ impl<I: MatchInput> MatchAll<I> {
                             Ok(list) => body.insert(I::FIELD.into(), list),
                             Err(e) => return (Err(Error::invalid_request(I::FIELD, e)), 0),
                         };
-                        post_object::<WireMatched>(&client, &operation, I::PATH, &body).await
+                        post_object::<WireMatched<I::Entity>>(&client, &operation, I::PATH, &body)
+                            .await
                     })
                 },
                 |chunk, result| apply(&mut outcomes, chunk, result, &operation),
@@ -369,10 +376,10 @@ impl<I: MatchInput> MatchAll<I> {
 /// Records one request's answer: row `k` answers input `chunk[k]` (the service answers in
 /// order, one row per input). An answer with another number of rows cannot be lined up: its
 /// inputs fail, saying so. Returns how many failed.
-fn apply(
+fn apply<Ent>(
     outcomes: &mut [MatchedInput],
     chunk: &[usize],
-    result: Result<WireMatched, Arc<Error>>,
+    result: Result<WireMatched<Ent>, Arc<Error>>,
     operation: &Operation,
 ) -> usize {
     let rows = match result {
@@ -407,21 +414,24 @@ fn apply(
     }
     let mut failed = 0;
     for (&i, row) in chunk.iter().zip(rows) {
-        outcomes[i].outcome = match row {
-            Row::Matched(id) => MatchOutcome::Matched { id },
-            Row::NotFound => MatchOutcome::NotFound,
-            Row::Error(message) => {
-                failed += 1;
-                MatchOutcome::Failed {
-                    error: Arc::new(
-                        Error::new(
-                            ErrorKind::Validation,
-                            format!("the service could not match it: {message}"),
-                        )
-                        .with_operation(operation.id),
-                    ),
-                }
+        let (kind, message) = match row {
+            Row::Matched(id) => {
+                outcomes[i].outcome = MatchOutcome::Matched { id };
+                continue;
             }
+            Row::NotFound => {
+                outcomes[i].outcome = MatchOutcome::NotFound;
+                continue;
+            }
+            Row::Error(message) => (
+                ErrorKind::Validation,
+                format!("the service could not match it: {message}"),
+            ),
+            Row::BadId(rule) => (ErrorKind::Decode, format!("its row's {rule}")),
+        };
+        failed += 1;
+        outcomes[i].outcome = MatchOutcome::Failed {
+            error: Arc::new(Error::new(kind, message).with_operation(operation.id)),
         };
     }
     failed
@@ -436,16 +446,21 @@ struct WireMatchedBody {
 enum Row {
     Matched(String),
     NotFound,
+    /// The service's error for the input.
     Error(String),
+    /// The row's id is not one: the field and the rule.
+    BadId(String),
 }
 
 /// A match answer: each row read apart and leniently (a row of an unexpected shape is not
-/// found, never a failed request).
-struct WireMatched {
+/// found, never a failed request). A row's id is read from the entity's own id field
+/// (`business_id`, `prospect_id`), and must be one.
+struct WireMatched<Ent> {
     rows: Vec<Row>,
+    _entity: std::marker::PhantomData<fn() -> Ent>,
 }
 
-impl Decoded for WireMatched {
+impl<Ent: Entity> Decoded for WireMatched<Ent> {
     fn decode(body: &[u8], scrub: Scrub<'_>) -> serde_json::Result<Self> {
         let wire: WireMatchedBody = decode_scrubbed(body, scrub)?;
         let text = |row: &Value, key: &str| {
@@ -470,12 +485,23 @@ impl Decoded for WireMatched {
                     }
                     return Row::Error(scrub.quote(&format!("{kind}: {error}"), 256));
                 }
-                match text(&row, "business_id").or_else(|| text(&row, "prospect_id")) {
-                    Some(id) => Row::Matched(id),
+                match text(&row, Ent::ID_FIELD) {
+                    Some(id) => match validate::id(Ent::ID_FIELD, 0, &id, Ent::HEX_LEN) {
+                        Ok(()) => Row::Matched(id),
+                        Err(_) => Row::BadId(format!(
+                            "`{}`: \"{}\" is not {} lowercase hex characters",
+                            Ent::ID_FIELD,
+                            scrub.quote(&id, 64),
+                            Ent::HEX_LEN
+                        )),
+                    },
                     None => Row::NotFound,
                 }
             })
             .collect();
-        Ok(Self { rows })
+        Ok(Self {
+            rows,
+            _entity: std::marker::PhantomData,
+        })
     }
 }
