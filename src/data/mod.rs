@@ -132,16 +132,60 @@ pub(crate) async fn post_object<T: crate::transport::call::Decoded>(
     path: &str,
     body: &serde_json::Map<String, serde_json::Value>,
 ) -> (Result<T, Error>, u32) {
-    match serde_json::to_vec(body) {
+    let body = serde_json::to_vec(body)
+        .map(bytes::Bytes::from)
+        .map_err(|e| Error::invalid_request("body", e));
+    post_bytes(client, operation, path, body).await
+}
+
+/// A call of `operation` at `path` with a body written beforehand (or why it could not be),
+/// and its attempts.
+pub(crate) async fn post_bytes<T: crate::transport::call::Decoded>(
+    client: &crate::client::Client,
+    operation: &crate::transport::call::Operation,
+    path: &str,
+    body: Result<bytes::Bytes, Error>,
+) -> (Result<T, Error>, u32) {
+    match body {
         Ok(body) => {
             client
                 .shared()
-                .call_counted(operation, path, Some(body.into()))
+                .call_counted(operation, path, Some(body))
                 .await
         }
-        Err(e) => (
-            Err(Error::invalid_request("body", e).with_operation(operation.id)),
-            0,
-        ),
+        Err(error) => (Err(error.with_operation(operation.id)), 0),
+    }
+}
+
+/// A bulk request's body, written straight from its items (no copy of them, no
+/// `serde_json::Value`): `{"<field>": [..], "parameters": ..}`.
+#[cfg(any(feature = "match", feature = "enrich"))]
+pub(crate) struct ListBody<'a, T: ?Sized> {
+    /// The list's field: `business_ids`, `businesses_to_match`.
+    pub(crate) field: &'static str,
+    pub(crate) items: Vec<&'a T>,
+    pub(crate) parameters: Option<&'a serde_json::Value>,
+}
+
+#[cfg(any(feature = "match", feature = "enrich"))]
+impl<T: serde::Serialize + ?Sized> ListBody<'_, T> {
+    /// The body as JSON; an error names the list's field.
+    pub(crate) fn to_bytes(&self) -> Result<bytes::Bytes, Error> {
+        serde_json::to_vec(self)
+            .map(bytes::Bytes::from)
+            .map_err(|e| Error::invalid_request(self.field, e))
+    }
+}
+
+#[cfg(any(feature = "match", feature = "enrich"))]
+impl<T: serde::Serialize + ?Sized> serde::Serialize for ListBody<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1 + usize::from(self.parameters.is_some())))?;
+        map.serialize_entry(self.field, &self.items)?;
+        if let Some(parameters) = self.parameters {
+            map.serialize_entry("parameters", parameters)?;
+        }
+        map.end()
     }
 }

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::bulk::{self, settings_setters, IdKey, Report, Screened, Settings};
 use crate::client::{Businesses, Client, Prospects};
-use crate::data::{decode_scrubbed, Entity};
+use crate::data::{decode_scrubbed, post_bytes, Entity, ListBody};
 use crate::transport::call::{Decoded, Operation};
 use crate::transport::context::{pick_context, ResponseContext};
 use crate::transport::error::Error;
@@ -571,30 +571,19 @@ impl<E: Enrichment> EnrichAll<E> {
                 (&valid, total),
                 MAX_IDS_PER_REQUEST,
                 |chunk| {
-                    let body = serde_json::to_vec(&IdsBody {
+                    let body = ListBody {
                         field,
-                        ids: chunk.iter().map(|&i| ids[i].as_str()).collect(),
+                        items: chunk.iter().map(|&i| ids[i].as_str()).collect(),
                         parameters: parameters.as_ref(),
-                    });
+                    }
+                    .to_bytes();
                     let (client, path, operation) =
                         (client.clone(), path.clone(), operation.clone());
                     Box::pin(async move {
-                        match body {
-                            Ok(body) => {
-                                client
-                                    .shared()
-                                    .call_counted::<WireBulk<E::Entity, E::Output>>(
-                                        &operation,
-                                        &path,
-                                        Some(body.into()),
-                                    )
-                                    .await
-                            }
-                            Err(e) => (
-                                Err(Error::invalid_request("body", e).with_operation(operation.id)),
-                                0,
-                            ),
-                        }
+                        post_bytes::<WireBulk<E::Entity, E::Output>>(
+                            &client, &operation, &path, body,
+                        )
+                        .await
                     })
                 },
                 |chunk, result| apply_rows(&mut outcomes, &ids, chunk, result),
@@ -610,26 +599,6 @@ fn with_ids<O>(mut outcomes: Vec<EnrichedId<O>>, ids: Vec<String>) -> Vec<Enrich
         outcome.id = id;
     }
     outcomes
-}
-
-/// A bulk request's body, written straight from the ids: `{"business_ids": [..],
-/// "parameters": ..}`.
-struct IdsBody<'a> {
-    field: &'static str,
-    ids: Vec<&'a str>,
-    parameters: Option<&'a Value>,
-}
-
-impl Serialize for IdsBody<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(1 + usize::from(self.parameters.is_some())))?;
-        map.serialize_entry(self.field, &self.ids)?;
-        if let Some(parameters) = self.parameters {
-            map.serialize_entry("parameters", parameters)?;
-        }
-        map.end()
-    }
 }
 
 /// Records one request's answer for the ids of `chunk` (indexes into `ids` and `outcomes`);

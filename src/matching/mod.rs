@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::bulk::{settings_setters, Report, Settings};
 use crate::client::{Businesses, Client, Prospects};
-use crate::data::{decode_scrubbed, post_object, Entity};
+use crate::data::{decode_scrubbed, post_bytes, Entity, ListBody};
 use crate::transport::call::{Decoded, Operation};
 use crate::transport::error::{Error, ErrorKind};
 use crate::transport::server_text::Scrub;
@@ -354,15 +354,15 @@ impl<I: MatchInput> MatchAll<I> {
                 (&valid, total),
                 MAX_INPUTS_PER_REQUEST,
                 |chunk| {
-                    let batch: Vec<I> = chunk.iter().map(|&i| inputs[i].clone()).collect();
+                    let body = ListBody {
+                        field: I::FIELD,
+                        items: chunk.iter().map(|&i| &inputs[i]).collect(),
+                        parameters: None,
+                    }
+                    .to_bytes();
                     let (client, operation) = (client.clone(), operation.clone());
                     Box::pin(async move {
-                        let mut body = serde_json::Map::new();
-                        match serde_json::to_value(&batch) {
-                            Ok(list) => body.insert(I::FIELD.into(), list),
-                            Err(e) => return (Err(Error::invalid_request(I::FIELD, e)), 0),
-                        };
-                        post_object::<WireMatched<I::Entity>>(&client, &operation, I::PATH, &body)
+                        post_bytes::<WireMatched<I::Entity>>(&client, &operation, I::PATH, body)
                             .await
                     })
                 },
