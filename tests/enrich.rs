@@ -532,3 +532,40 @@ async fn a_row_is_matched_by_its_entitys_id_field_written_any_way_json_allows() 
     let ids_back: Vec<&str> = report.outcomes.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(ids_back, ids, "every outcome has its input id");
 }
+
+#[tokio::test]
+async fn a_row_that_gives_data_twice_fails_its_id_and_no_other() {
+    // Read as written (no escape, no key in it): the answer is read row by row, and the row
+    // that does not decode still names its id.
+    let responder = RawResponder::answering(|_, body| {
+        let ids = asked(body, "business_ids");
+        let body = format!(
+            r#"{{"data": [{{"business_id": "{0}", "data": {{"business_id": "{0}", "name": "a"}}, "data": {{"business_id": "{0}", "name": "b"}}}}, {{"business_id": "{1}", "data": {{"business_id": "{1}", "name": "ok"}}}}], "total_results": 2}}"#,
+            ids[0], ids[1]
+        );
+        Some(raw_response("200 OK", &[], &body))
+    })
+    .await;
+    let client = client(&responder).build().unwrap();
+    let ids: Vec<String> = (0..2).map(business_id).collect();
+    let report = client
+        .businesses()
+        .enrich_all(enrichments::Firmographics, &ids)
+        .send()
+        .await;
+    match &report.outcomes[0].outcome {
+        EnrichOutcome::Failed { error } => {
+            assert_eq!(error.kind(), ErrorKind::Decode);
+            assert!(
+                error.to_string().contains("duplicate field `data`"),
+                "{error}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        matches!(&report.outcomes[1].outcome, EnrichOutcome::Enriched { data } if data.name.as_deref() == Some("ok")),
+        "{:?}",
+        report.outcomes[1]
+    );
+}

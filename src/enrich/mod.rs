@@ -732,11 +732,32 @@ struct WireRow<Ent, O> {
 
 impl<'de, Ent: Entity, O: Deserialize<'de>> Deserialize<'de> for WireRow<Ent, O> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(RowVisitor(PhantomData))
+        deserializer.deserialize_map(RowVisitor {
+            reads_data: true,
+            _types: PhantomData,
+        })
     }
 }
 
-struct RowVisitor<Ent, O>(PhantomData<fn() -> (Ent, O)>);
+/// The id of a row that did not decode, if that much of it reads: its `data` is skipped
+/// unread, however it is written (even twice).
+struct RowIdOnly<Ent>(Option<IdKey>, PhantomData<fn() -> Ent>);
+
+impl<'de, Ent: Entity> Deserialize<'de> for RowIdOnly<Ent> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let row = deserializer.deserialize_map(RowVisitor::<Ent, de::IgnoredAny> {
+            reads_data: false,
+            _types: PhantomData,
+        })?;
+        Ok(Self(row.id, PhantomData))
+    }
+}
+
+struct RowVisitor<Ent, O> {
+    /// `false`: `data` is skipped like any other field.
+    reads_data: bool,
+    _types: PhantomData<fn() -> (Ent, O)>,
+}
 
 impl<'de, Ent: Entity, O: Deserialize<'de>> Visitor<'de> for RowVisitor<Ent, O> {
     type Value = WireRow<Ent, O>;
@@ -754,8 +775,8 @@ impl<'de, Ent: Entity, O: Deserialize<'de>> Visitor<'de> for RowVisitor<Ent, O> 
                 }
                 Field::Id => id = Some(map.next_value::<Option<RowId>>()?),
                 Field::Data if data.is_some() => return Err(de::Error::duplicate_field("data")),
-                Field::Data => data = Some(map.next_value::<Option<O>>()?),
-                Field::Other => {
+                Field::Data if self.reads_data => data = Some(map.next_value::<Option<O>>()?),
+                Field::Data | Field::Other => {
                     map.next_value::<de::IgnoredAny>()?;
                 }
             }
@@ -858,9 +879,9 @@ impl<Ent: Entity, O: DeserializeOwned> Decoded for WireBulk<Ent, O> {
                 Ok(row) => (row.id, Ok(row.data)),
                 Err(error) => {
                     // Its id, if that much of it reads.
-                    let id = serde_json::from_str::<WireRow<Ent, de::IgnoredAny>>(raw.get())
+                    let id = serde_json::from_str::<RowIdOnly<Ent>>(raw.get())
                         .ok()
-                        .and_then(|row| row.id);
+                        .and_then(|RowIdOnly(id, _)| id);
                     let message = scrub.quote(&error.to_string(), 256);
                     (
                         id,
