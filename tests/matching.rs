@@ -229,3 +229,38 @@ async fn a_prospect_row_is_its_prospect_id_and_an_id_that_is_not_one_fails_its_i
         report.outcomes[2]
     );
 }
+
+#[tokio::test]
+async fn a_bad_match_id_is_quoted_unambiguously_and_one_not_a_string_fails_too() {
+    let responder = RawResponder::answering(|_, _| {
+        let rows = json!([
+            {"input": {}, "business_id": "x\" is fine; \"y"},
+            {"input": {}, "business_id": 12345},
+            {"input": {}, "business_id": ""},
+        ]);
+        Some(raw_response(
+            "200 OK",
+            &[],
+            &json!({"matched_businesses": rows, "total_results": 1, "total_matches": 0})
+                .to_string(),
+        ))
+    })
+    .await;
+    let inputs = ["a.com", "b.com", "c.com"].map(BusinessMatch::by_domain);
+    let report = client(&responder).businesses().match_all(inputs).send().await;
+    let failure = |i: usize| match &report.outcomes[i].outcome {
+        MatchOutcome::Failed { error } => {
+            assert_eq!(error.kind(), ErrorKind::Decode);
+            error.to_string()
+        }
+        other => panic!("{other:?}"),
+    };
+    let quoted = failure(0);
+    assert!(quoted.contains(r#""x\" is fine; \"y""#), "{quoted}");
+    assert!(failure(1).contains("`business_id`: a number, not an id"), "{}", failure(1));
+    assert!(
+        matches!(&report.outcomes[2].outcome, MatchOutcome::NotFound),
+        "an empty id is a miss: {:?}",
+        report.outcomes[2]
+    );
+}

@@ -722,7 +722,8 @@ where
 }
 
 /// One row of a bulk answer: its id, under the entity's id field (`business_id`,
-/// `prospect_id`), and its data. Other fields are ignored; a field given twice fails the row.
+/// `prospect_id`), and its data. Other fields are ignored; a field given twice fails the row's
+/// decoding (then [`RowIdOnly`] tells whose row it was, if its id reads).
 struct WireRow<Ent, O> {
     /// `None` when the row has none, or one no input can have (longer than an id).
     id: Option<IdKey>,

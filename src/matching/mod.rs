@@ -315,7 +315,7 @@ pub enum MatchOutcome {
         rule: String,
     },
     /// Its request failed, the service answered an error for it, or its row's id is not one
-    /// (32 or 40 lowercase hex).
+    /// (32 or 40 lowercase hex; no id at all, `null` or empty, is a miss: [`MatchOutcome::NotFound`]).
     Failed {
         /// Why; shared by the inputs of one failed request.
         error: Arc<Error>,
@@ -485,17 +485,29 @@ impl<Ent: Entity> Decoded for WireMatched<Ent> {
                     }
                     return Row::Error(scrub.quote(&format!("{kind}: {error}"), 256));
                 }
-                match text(&row, Ent::ID_FIELD) {
-                    Some(id) => match validate::id(Ent::ID_FIELD, 0, &id, Ent::HEX_LEN) {
-                        Ok(()) => Row::Matched(id),
-                        Err(_) => Row::BadId(format!(
-                            "`{}`: \"{}\" is not {} lowercase hex characters",
-                            Ent::ID_FIELD,
-                            scrub.quote(&id, 64),
-                            Ent::HEX_LEN
-                        )),
-                    },
-                    None => Row::NotFound,
+                // No id (absent, `null`, empty) is a miss; any other id must be one.
+                let field = Ent::ID_FIELD;
+                let id = match row.get(field) {
+                    None | Some(Value::Null) => return Row::NotFound,
+                    Some(Value::String(id)) if id.is_empty() => return Row::NotFound,
+                    Some(Value::String(id)) => id,
+                    Some(other) => {
+                        let kind = match other {
+                            Value::Bool(_) => "a boolean",
+                            Value::Number(_) => "a number",
+                            Value::Array(_) => "a list",
+                            _ => "an object",
+                        };
+                        return Row::BadId(format!("`{field}`: {kind}, not an id"));
+                    }
+                };
+                match validate::id(field, 0, id, Ent::HEX_LEN) {
+                    Ok(()) => Row::Matched(id.clone()),
+                    Err(_) => Row::BadId(format!(
+                        "`{field}`: {} is not {} lowercase hex characters",
+                        validate::quoted(&scrub.text(id)),
+                        Ent::HEX_LEN
+                    )),
                 }
             })
             .collect();
