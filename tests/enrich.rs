@@ -569,3 +569,70 @@ async fn a_row_that_gives_data_twice_fails_its_id_and_no_other() {
         report.outcomes[1]
     );
 }
+
+#[tokio::test]
+async fn every_way_a_job_ends_gives_each_input_its_own_outcome_and_id() {
+    let responder = RawResponder::answering(|_, body| {
+        let rows = asked(body, "business_ids")
+            .iter()
+            .map(|id| row(id))
+            .collect();
+        Some(bulk_answer(rows))
+    })
+    .await;
+    let client = client(&responder).build().unwrap();
+    type Data = <enrichments::Firmographics as Enrichment>::Output;
+    let name = |outcome: &EnrichOutcome<Data>| match outcome {
+        EnrichOutcome::Enriched { data } => data.name.clone().unwrap_or_default(),
+        other => format!("{other:?}"),
+    };
+    // One request, with an invalid id and a duplicate among the valid ones.
+    let ids = vec![
+        business_id(1),
+        "nope".into(),
+        business_id(2),
+        business_id(1),
+    ];
+    let report = client
+        .businesses()
+        .enrich_all(enrichments::Firmographics, &ids)
+        .send()
+        .await;
+    let said: Vec<String> = report.outcomes.iter().map(|o| name(&o.outcome)).collect();
+    assert_eq!(said[0], format!("n-{}", business_id(1)));
+    assert!(said[1].starts_with("Invalid"), "{}", said[1]);
+    assert_eq!(said[2], format!("n-{}", business_id(2)));
+    assert_eq!(said[3], "Duplicate { first_index: 0 }");
+    let back: Vec<&String> = report.outcomes.iter().map(|o| &o.id).collect();
+    assert_eq!(back, ids.iter().collect::<Vec<_>>());
+    assert!(report
+        .outcomes
+        .iter()
+        .enumerate()
+        .all(|(i, o)| o.index == i));
+
+    // A custom enrichment id that breaks its rule, over three requests' worth of ids: nothing
+    // sent, every valid id failed with it, the invalid one still invalid.
+    let mut ids: Vec<String> = (0..120).map(business_id).collect();
+    ids[7] = "nope".into();
+    let before = responder.requests();
+    let report = client
+        .custom_enrichment("not/an id")
+        .enrich_all(&ids)
+        .send()
+        .await;
+    assert_eq!(responder.requests(), before, "nothing sent");
+    for (i, outcome) in report.outcomes.iter().enumerate() {
+        assert_eq!(outcome.id, ids[i]);
+        match (&outcome.outcome, i) {
+            (EnrichOutcome::Invalid { .. }, 7) => {}
+            (EnrichOutcome::Failed { error }, _) => {
+                assert!(
+                    error.to_string().contains("custom_enrichment_id"),
+                    "{error}"
+                )
+            }
+            (other, _) => panic!("{i}: {other:?}"),
+        }
+    }
+}

@@ -247,7 +247,11 @@ async fn a_bad_match_id_is_quoted_unambiguously_and_one_not_a_string_fails_too()
     })
     .await;
     let inputs = ["a.com", "b.com", "c.com"].map(BusinessMatch::by_domain);
-    let report = client(&responder).businesses().match_all(inputs).send().await;
+    let report = client(&responder)
+        .businesses()
+        .match_all(inputs)
+        .send()
+        .await;
     let failure = |i: usize| match &report.outcomes[i].outcome {
         MatchOutcome::Failed { error } => {
             assert_eq!(error.kind(), ErrorKind::Decode);
@@ -257,7 +261,11 @@ async fn a_bad_match_id_is_quoted_unambiguously_and_one_not_a_string_fails_too()
     };
     let quoted = failure(0);
     assert!(quoted.contains(r#""x\" is fine; \"y""#), "{quoted}");
-    assert!(failure(1).contains("`business_id`: a number, not an id"), "{}", failure(1));
+    assert!(
+        failure(1).contains("`business_id`: a number, not an id"),
+        "{}",
+        failure(1)
+    );
     assert!(
         matches!(&report.outcomes[2].outcome, MatchOutcome::NotFound),
         "an empty id is a miss: {:?}",

@@ -54,7 +54,7 @@ impl Settings {
     /// Runs one call per chunk of `valid` (the input indexes to send, in input order, at most
     /// `per_request` to a chunk; `call` makes a chunk's call from its indexes), at most
     /// `concurrency` at once, none started after `deadline` nor after a 403. `apply` records a
-    /// chunk's result in the outcomes and says how many of its inputs failed. The job has
+    /// chunk's result (with the chunk's index) and says how many of its inputs failed. The job has
     /// `total` inputs; those not valid are settled before any call (invalid, duplicates).
     pub(crate) async fn run_chunks<R: Send + 'static>(
         &self,
@@ -62,7 +62,7 @@ impl Settings {
         (valid, total): (&[usize], usize),
         per_request: usize,
         mut call: impl FnMut(&[usize]) -> ChunkFuture<R>,
-        mut apply: impl FnMut(&[usize], Result<R, Arc<Error>>) -> usize,
+        mut apply: impl FnMut(usize, &[usize], Result<R, Arc<Error>>) -> usize,
     ) -> Tally {
         let chunks: Vec<Vec<usize>> = valid.chunks(per_request).map(<[usize]>::to_vec).collect();
         let (done_ids, total_ids) = (total - valid.len(), total);
@@ -94,7 +94,7 @@ impl Settings {
                     tally.stopped.get_or_insert_with(|| error.clone());
                 }
             }
-            progress.failed_ids += apply(chunk, result);
+            progress.failed_ids += apply(index, chunk, result);
             progress.done_ids += chunk.len();
             progress.done_requests += 1;
             self.progress(&progress);

@@ -514,26 +514,12 @@ impl<E: Enrichment> EnrichAll<E> {
         let deadline = settings.deadline_from_now();
         let field = <E::Entity as Entity>::IDS_FIELD;
         let verdicts = bulk::screen(field, <E::Entity as Entity>::HEX_LEN, &ids);
-        // Each id joins its outcome when the job is done: until then the bodies are written
-        // from the ids, and the rows matched against them.
-        let mut outcomes: Vec<EnrichedId<E::Output>> = verdicts
-            .into_iter()
-            .enumerate()
-            .map(|(index, verdict)| EnrichedId {
-                index,
-                id: String::new(),
-                outcome: match verdict {
-                    Screened::Valid => EnrichOutcome::NotAttempted,
-                    Screened::Invalid(error) => EnrichOutcome::Invalid {
-                        rule: error.to_string(),
-                    },
-                    Screened::Duplicate { first_index } => EnrichOutcome::Duplicate { first_index },
-                },
-            })
+        let valid: Vec<usize> = (0..verdicts.len())
+            .filter(|&i| matches!(verdicts[i], Screened::Valid))
             .collect();
-        let valid: Vec<usize> = (0..outcomes.len())
-            .filter(|&i| matches!(outcomes[i].outcome, EnrichOutcome::NotAttempted))
-            .collect();
+        let chunks = valid.len().div_ceil(MAX_IDS_PER_REQUEST);
+        let mut answers: Vec<Option<Answer<E::Entity, E::Output>>> =
+            std::iter::repeat_with(|| None).take(chunks).collect();
         let operation = E::BULK_ENRICH.operation();
         let prepared = path_of(&E::BULK_ENRICH, custom_id.as_deref()).and_then(|path| {
             let parameters = match &parameters {
@@ -549,22 +535,28 @@ impl<E: Enrichment> EnrichAll<E> {
             Err(error) => {
                 // The whole job breaks a rule: every valid id fails with it, nothing sent.
                 let error = Arc::new(error.with_operation(operation.id));
-                for &i in &valid {
-                    outcomes[i].outcome = EnrichOutcome::Failed {
-                        error: error.clone(),
-                    };
-                }
+                answers.fill_with(|| Some(Answer::Failed(error.clone())));
                 return Report {
-                    outcomes: with_ids(outcomes, ids),
+                    outcomes: assemble(ids, verdicts, &valid, answers),
                     requests: 0,
                     attempts: 0,
                     stopped: None,
                 };
             }
         };
+        // A job of one request keeps its answer until it ends, and then writes its outcomes
+        // once (its rows become them when every id is valid). A longer job writes each answer
+        // into its outcomes as it comes, so that it holds no more answers than it has requests
+        // in flight. Either way each id joins its outcome at the end: until then the bodies are
+        // written from the ids, and the rows matched against them.
+        let (mut outcomes, verdicts) = if chunks > 1 {
+            (settled(verdicts), Vec::new())
+        } else {
+            (Vec::new(), verdicts)
+        };
         let path: Arc<str> = path.into();
         let operation = Arc::new(operation);
-        let total = outcomes.len();
+        let total = ids.len();
         let tally = settings
             .run_chunks(
                 deadline,
@@ -586,10 +578,49 @@ impl<E: Enrichment> EnrichAll<E> {
                         .await
                     })
                 },
-                |chunk, result| apply_rows(&mut outcomes, &ids, chunk, result),
+                |index, chunk, result| {
+                    let (answer, failed) = Answer::of(&ids, chunk, result);
+                    if chunks > 1 {
+                        for (outcome, &i) in Outcomes::of(Some(answer), chunk.len()).zip(chunk) {
+                            outcomes[i].outcome = outcome;
+                        }
+                    } else {
+                        answers[index] = Some(answer);
+                    }
+                    failed
+                },
             )
             .await;
-        tally.report(with_ids(outcomes, ids))
+        tally.report(if chunks > 1 {
+            with_ids(outcomes, ids)
+        } else {
+            assemble(ids, verdicts, &valid, answers)
+        })
+    }
+}
+
+/// The outcomes `verdicts` settle before anything is sent, without their ids: the valid ids
+/// not attempted yet.
+fn settled<O>(verdicts: Vec<Screened>) -> Vec<EnrichedId<O>> {
+    verdicts
+        .into_iter()
+        .enumerate()
+        .map(|(index, verdict)| EnrichedId {
+            index,
+            id: String::new(),
+            outcome: settled_outcome(verdict),
+        })
+        .collect()
+}
+
+/// What a verdict says of its id before anything is sent.
+fn settled_outcome<O>(verdict: Screened) -> EnrichOutcome<O> {
+    match verdict {
+        Screened::Valid => EnrichOutcome::NotAttempted,
+        Screened::Invalid(error) => EnrichOutcome::Invalid {
+            rule: error.to_string(),
+        },
+        Screened::Duplicate { first_index } => EnrichOutcome::Duplicate { first_index },
     }
 }
 
@@ -601,69 +632,163 @@ fn with_ids<O>(mut outcomes: Vec<EnrichedId<O>>, ids: Vec<String>) -> Vec<Enrich
     outcomes
 }
 
-/// Records one request's answer for the ids of `chunk` (indexes into `ids` and `outcomes`);
-/// returns how many failed.
-fn apply_rows<Ent, O>(
-    outcomes: &mut [EnrichedId<O>],
-    ids: &[String],
-    chunk: &[usize],
-    result: Result<WireBulk<Ent, O>, Arc<Error>>,
-) -> usize {
-    let wire = match result {
-        Ok(wire) => wire,
-        Err(error) => {
-            for &i in chunk {
-                outcomes[i].outcome = EnrichOutcome::Failed {
-                    error: error.clone(),
-                };
-            }
-            return chunk.len();
-        }
-    };
-    // The ids of a chunk are valid, so each has its key.
-    let key = |i: usize| IdKey::new(&ids[i]);
-    let apart = match wire.rows {
-        Rows::Decoded(rows) => {
-            // The usual answer: one row per id, in the request's order (the ids are
-            // distinct), each row's data moved once, from where it was decoded.
-            let in_order = rows.len() == chunk.len()
-                && rows
-                    .iter()
-                    .zip(chunk)
-                    .all(|(row, &i)| row.id.is_some() && row.id == key(i));
-            if in_order {
-                for (row, &i) in rows.into_iter().zip(chunk) {
-                    outcomes[i].outcome = match row.data {
-                        Some(data) => EnrichOutcome::Enriched { data },
-                        None => EnrichOutcome::NotFound,
-                    };
-                }
-                return 0;
-            }
-            rows.into_iter()
-                // A row without an id cannot be told apart: it is nobody's.
-                .filter_map(|row| Some((row.id?, Ok(row.data))))
-                .collect()
-        }
-        Rows::Apart(rows) => rows,
-    };
-    let mut rows = std::collections::HashMap::with_capacity(apart.len());
-    for (id, row) in apart {
-        // A row the answer repeats counts once: the first.
-        rows.entry(id).or_insert(row);
-    }
-    let mut failed = 0;
-    for &i in chunk {
-        outcomes[i].outcome = match key(i).and_then(|key| rows.remove(&key)) {
-            None | Some(Ok(None)) => EnrichOutcome::NotFound,
-            Some(Ok(Some(data))) => EnrichOutcome::Enriched { data },
-            Some(Err(error)) => {
-                failed += 1;
-                EnrichOutcome::Failed { error }
-            }
+/// One request's answer for the ids of its chunk, in the chunk's order.
+enum Answer<Ent, O> {
+    /// The usual answer: row `k` is the chunk's id `k` (the ids are distinct), its data moved
+    /// once, from where it was decoded, when the outcomes are written.
+    InOrder(Vec<WireRow<Ent, O>>),
+    /// Each id's outcome, its row found by its id.
+    Matched(Vec<EnrichOutcome<O>>),
+    /// The request failed: every id of the chunk, with this error.
+    Failed(Arc<Error>),
+}
+
+impl<Ent, O> Answer<Ent, O> {
+    /// The answer for `chunk` (indexes into `ids`), and how many of its ids failed.
+    fn of(
+        ids: &[String],
+        chunk: &[usize],
+        result: Result<WireBulk<Ent, O>, Arc<Error>>,
+    ) -> (Self, usize) {
+        let wire = match result {
+            Ok(wire) => wire,
+            Err(error) => return (Self::Failed(error), chunk.len()),
         };
+        // The ids of a chunk are valid, so each has its key.
+        let key = |i: usize| IdKey::new(&ids[i]);
+        let apart = match wire.rows {
+            Rows::Decoded(rows) => {
+                let in_order = rows.len() == chunk.len()
+                    && rows
+                        .iter()
+                        .zip(chunk)
+                        .all(|(row, &i)| row.id.is_some() && row.id == key(i));
+                if in_order {
+                    return (Self::InOrder(rows), 0);
+                }
+                rows.into_iter()
+                    // A row without an id cannot be told apart: it is nobody's.
+                    .filter_map(|row| Some((row.id?, Ok(row.data))))
+                    .collect()
+            }
+            Rows::Apart(rows) => rows,
+        };
+        let mut rows = std::collections::HashMap::with_capacity(apart.len());
+        for (id, row) in apart {
+            // A row the answer repeats counts once: the first.
+            rows.entry(id).or_insert(row);
+        }
+        let mut failed = 0;
+        let outcomes = chunk
+            .iter()
+            .map(|&i| match key(i).and_then(|key| rows.remove(&key)) {
+                None | Some(Ok(None)) => EnrichOutcome::NotFound,
+                Some(Ok(Some(data))) => EnrichOutcome::Enriched { data },
+                Some(Err(error)) => {
+                    failed += 1;
+                    EnrichOutcome::Failed { error }
+                }
+            })
+            .collect();
+        (Self::Matched(outcomes), failed)
     }
-    failed
+}
+
+/// The job's outcomes, in input order, written once: each id moved in with its verdict or,
+/// when it was valid, what its chunk's answer says of it (not attempted when the chunk has
+/// none). `answers` are by chunk of `valid`, all of them kept until now: for a job of one
+/// request, or one that sent nothing.
+fn assemble<Ent, O>(
+    ids: Vec<String>,
+    verdicts: Vec<Screened>,
+    valid: &[usize],
+    answers: Vec<Option<Answer<Ent, O>>>,
+) -> Vec<EnrichedId<O>> {
+    let mut answers = answers;
+    if let [Some(Answer::InOrder(_))] = answers[..] {
+        if valid.len() == ids.len() {
+            // The usual job of at most a request's worth, every id valid and answered in
+            // order: the rows become the outcomes, where they were decoded.
+            if let Some(Some(Answer::InOrder(rows))) = answers.pop() {
+                return rows
+                    .into_iter()
+                    .zip(ids)
+                    .enumerate()
+                    .map(|(index, (row, id))| EnrichedId {
+                        index,
+                        id,
+                        outcome: match row.data {
+                            Some(data) => EnrichOutcome::Enriched { data },
+                            None => EnrichOutcome::NotFound,
+                        },
+                    })
+                    .collect();
+            }
+        }
+    }
+    let mut answers = answers
+        .into_iter()
+        .zip(valid.chunks(MAX_IDS_PER_REQUEST))
+        .flat_map(|(answer, chunk)| Outcomes::of(answer, chunk.len()));
+    ids.into_iter()
+        .zip(verdicts)
+        .enumerate()
+        .map(|(index, (id, verdict))| EnrichedId {
+            index,
+            id,
+            outcome: match verdict {
+                // Every chunk answers as many ids as it has: the valid ids and the outcomes
+                // come out in step.
+                Screened::Valid => answers.next().unwrap_or(EnrichOutcome::NotAttempted),
+                other => settled_outcome(other),
+            },
+        })
+        .collect()
+}
+
+/// A chunk's outcomes, one per id, in the chunk's order.
+enum Outcomes<Ent, O> {
+    InOrder(std::vec::IntoIter<WireRow<Ent, O>>),
+    Matched(std::vec::IntoIter<EnrichOutcome<O>>),
+    /// The rest of the chunk's ids (how many), each failed with this error, or not
+    /// attempted.
+    Each(Option<Arc<Error>>, usize),
+}
+
+impl<Ent, O> Outcomes<Ent, O> {
+    /// What `answer` says of a chunk of `len` ids: not attempted when there is none.
+    fn of(answer: Option<Answer<Ent, O>>, len: usize) -> Self {
+        match answer {
+            None => Self::Each(None, len),
+            Some(Answer::Failed(error)) => Self::Each(Some(error), len),
+            Some(Answer::InOrder(rows)) => Self::InOrder(rows.into_iter()),
+            Some(Answer::Matched(outcomes)) => Self::Matched(outcomes.into_iter()),
+        }
+    }
+}
+
+impl<Ent, O> Iterator for Outcomes<Ent, O> {
+    type Item = EnrichOutcome<O>;
+
+    fn next(&mut self) -> Option<EnrichOutcome<O>> {
+        match self {
+            Self::InOrder(rows) => rows.next().map(|row| match row.data {
+                Some(data) => EnrichOutcome::Enriched { data },
+                None => EnrichOutcome::NotFound,
+            }),
+            Self::Matched(outcomes) => outcomes.next(),
+            Self::Each(_, 0) => None,
+            Self::Each(error, left) => {
+                *left -= 1;
+                Some(match error {
+                    Some(error) => EnrichOutcome::Failed {
+                        error: error.clone(),
+                    },
+                    None => EnrichOutcome::NotAttempted,
+                })
+            }
+        }
+    }
 }
 
 /// A bulk answer's body, its rows as `R`: decoded rows ([`WireRow`]) in the one pass nearly

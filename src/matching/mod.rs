@@ -366,7 +366,7 @@ impl<I: MatchInput> MatchAll<I> {
                             .await
                     })
                 },
-                |chunk, result| apply(&mut outcomes, chunk, result, &operation),
+                |_, chunk, result| apply(&mut outcomes, chunk, result, &operation),
             )
             .await
             .report(outcomes)
