@@ -571,7 +571,7 @@ async fn a_row_that_gives_data_twice_fails_its_id_and_no_other() {
 }
 
 #[tokio::test]
-async fn every_way_a_job_ends_gives_each_input_its_own_outcome_and_id() {
+async fn a_job_with_invalid_ids_or_a_bad_custom_id_gives_each_input_its_own_outcome() {
     let responder = RawResponder::answering(|_, body| {
         let rows = asked(body, "business_ids")
             .iter()
@@ -635,4 +635,86 @@ async fn every_way_a_job_ends_gives_each_input_its_own_outcome_and_id() {
             (other, _) => panic!("{i}: {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_job_of_one_id_keeps_no_room_for_a_request_of_fifty() {
+    let responder = RawResponder::answering(|_, body| {
+        Some(bulk_answer(
+            asked(body, "business_ids")
+                .iter()
+                .map(|id| row(id))
+                .collect(),
+        ))
+    })
+    .await;
+    let client = client(&responder).build().unwrap();
+    let report = client
+        .businesses()
+        .enrich_all(enrichments::Firmographics, [business_id(1)])
+        .send()
+        .await;
+    assert!(matches!(
+        report.outcomes[0].outcome,
+        EnrichOutcome::Enriched { .. }
+    ));
+    assert!(
+        report.outcomes.capacity() < 8,
+        "{}",
+        report.outcomes.capacity()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_job_of_one_request_that_never_ran_or_met_a_403_keeps_its_verdicts() {
+    let responder = RawResponder::answering(|_, _| {
+        Some(raw_response(
+            "403 Forbidden",
+            &[],
+            r#"{"detail": "out of credits"}"#,
+        ))
+    })
+    .await;
+    let client = client(&responder).build().unwrap();
+    let ids = vec![
+        business_id(1),
+        "nope".into(),
+        business_id(1),
+        business_id(2),
+    ];
+    // The deadline passed before the one request could start: nothing sent.
+    let report = client
+        .businesses()
+        .enrich_all(enrichments::Firmographics, &ids)
+        .deadline(Duration::ZERO)
+        .send()
+        .await;
+    assert_eq!(responder.requests(), 0);
+    let kinds = |report: &explorium::bulk::Report<_>| -> Vec<String> {
+        report
+            .outcomes
+            .iter()
+            .map(|o: &explorium::enrich::EnrichedId<_>| {
+                let text = format!("{:?}", o.outcome);
+                text.split([' ', '{'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(
+        kinds(&report),
+        ["NotAttempted", "Invalid", "Duplicate", "NotAttempted"]
+    );
+    // A 403: the request's ids failed with it, the others keep their verdicts.
+    let report = client
+        .businesses()
+        .enrich_all(enrichments::Firmographics, &ids)
+        .send()
+        .await;
+    assert_eq!(kinds(&report), ["Failed", "Invalid", "Duplicate", "Failed"]);
+    assert!(report.stopped.is_some());
+    let back: Vec<&String> = report.outcomes.iter().map(|o| &o.id).collect();
+    assert_eq!(back, ids.iter().collect::<Vec<_>>());
 }

@@ -546,8 +546,7 @@ impl<E: Enrichment> EnrichAll<E> {
         };
         // A job of one request keeps its answer until it ends, and then writes its outcomes
         // once (its rows become them when every id is valid). A longer job writes each answer
-        // into its outcomes as it comes, so that it holds no more answers than it has requests
-        // in flight. Either way each id joins its outcome at the end: until then the bodies are
+        // into its outcomes as it is handed over, and holds none after that. Either way each id joins its outcome at the end: until then the bodies are
         // written from the ids, and the rows matched against them.
         let (mut outcomes, verdicts) = if chunks > 1 {
             (settled(verdicts), Vec::new())
@@ -708,9 +707,10 @@ fn assemble<Ent, O>(
     if let [Some(Answer::InOrder(_))] = answers[..] {
         if valid.len() == ids.len() {
             // The usual job of at most a request's worth, every id valid and answered in
-            // order: the rows become the outcomes, where they were decoded.
+            // order: the rows become the outcomes, where they were decoded (the list keeps
+            // its allocation), and the room left over for a full request is given back.
             if let Some(Some(Answer::InOrder(rows))) = answers.pop() {
-                return rows
+                let mut outcomes: Vec<EnrichedId<O>> = rows
                     .into_iter()
                     .zip(ids)
                     .enumerate()
@@ -723,9 +723,16 @@ fn assemble<Ent, O>(
                         },
                     })
                     .collect();
+                outcomes.shrink_to_fit();
+                return outcomes;
             }
         }
     }
+    debug_assert_eq!(
+        answers.len(),
+        valid.chunks(MAX_IDS_PER_REQUEST).len(),
+        "an answer (or none) per chunk"
+    );
     let mut answers = answers
         .into_iter()
         .zip(valid.chunks(MAX_IDS_PER_REQUEST))
