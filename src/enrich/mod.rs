@@ -708,7 +708,8 @@ fn assemble<Ent, O>(
         if valid.len() == ids.len() {
             // The usual job of at most a request's worth, every id valid and answered in
             // order: the rows become the outcomes, where they were decoded (the list keeps
-            // its allocation), and the room left over for a full request is given back.
+            // its allocation). Room for a full request is given back when the outcomes would
+            // not fill half of it, as a one-id job's.
             if let Some(Some(Answer::InOrder(rows))) = answers.pop() {
                 let mut outcomes: Vec<EnrichedId<O>> = rows
                     .into_iter()
@@ -723,7 +724,9 @@ fn assemble<Ent, O>(
                         },
                     })
                     .collect();
-                outcomes.shrink_to_fit();
+                if outcomes.capacity() / 2 > outcomes.len() {
+                    outcomes.shrink_to_fit();
+                }
                 return outcomes;
             }
         }
