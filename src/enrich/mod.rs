@@ -546,8 +546,9 @@ impl<E: Enrichment> EnrichAll<E> {
         };
         // A job of one request keeps its answer until it ends, and then writes its outcomes
         // once (its rows become them when every id is valid). A longer job writes each answer
-        // into its outcomes as it is handed over, and holds none after that. Either way each id joins its outcome at the end: until then the bodies are
-        // written from the ids, and the rows matched against them.
+        // into its outcomes as it is handed over, and holds none after that. Either way each
+        // id joins its outcome at the end: until then the bodies are written from the ids, and
+        // the rows matched against them.
         let (mut outcomes, verdicts) = if chunks > 1 {
             (settled(verdicts), Vec::new())
         } else {
