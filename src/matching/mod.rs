@@ -315,7 +315,8 @@ pub enum MatchOutcome {
         rule: String,
     },
     /// Its request failed, the service answered an error for it, or its row's id is not one
-    /// (32 or 40 lowercase hex; no id at all, `null` or empty, is a miss: [`MatchOutcome::NotFound`]).
+    /// (32 or 40 lowercase hex; no id at all, `null` or empty, is a miss:
+    /// [`MatchOutcome::NotFound`]).
     Failed {
         /// Why; shared by the inputs of one failed request.
         error: Arc<Error>,
