@@ -702,9 +702,8 @@ fn assemble<Ent, O>(
     ids: Vec<String>,
     verdicts: Vec<Screened>,
     valid: &[usize],
-    answers: Vec<Option<Answer<Ent, O>>>,
+    mut answers: Vec<Option<Answer<Ent, O>>>,
 ) -> Vec<EnrichedId<O>> {
-    let mut answers = answers;
     if let [Some(Answer::InOrder(_))] = answers[..] {
         if valid.len() == ids.len() {
             // The usual job of at most a request's worth, every id valid and answered in
