@@ -34,6 +34,23 @@ fn row(id: &str) -> Value {
     json!({"business_id": id, "data": {"business_id": id, "name": format!("n-{id}"), "added_later": [1, 2]}})
 }
 
+/// A firmographics job over `ids`, against `responder`.
+async fn firmographics(
+    responder: &RawResponder,
+    ids: &[String],
+) -> explorium::bulk::Report<explorium::enrich::EnrichedId<Firmographics>> {
+    client(responder)
+        .build()
+        .unwrap()
+        .businesses()
+        .enrich_all(enrichments::Firmographics, ids)
+        .send()
+        .await
+}
+
+/// The output type of the firmographics enrichment.
+type Firmographics = <enrichments::Firmographics as Enrichment>::Output;
+
 fn bulk_answer(rows: Vec<Value>) -> String {
     let total = rows.len();
     raw_response(
@@ -170,13 +187,8 @@ async fn fewer_rows_than_asked_and_a_row_that_does_not_decode_fail_only_their_id
         Some(bulk_answer(rows))
     })
     .await;
-    let client = client(&responder).build().unwrap();
     let ids: Vec<String> = (0..5).map(business_id).collect();
-    let report = client
-        .businesses()
-        .enrich_all(enrichments::Firmographics, &ids)
-        .send()
-        .await;
+    let report = firmographics(&responder, &ids).await;
     let outcomes: Vec<&EnrichOutcome<_>> = report.outcomes.iter().map(|o| &o.outcome).collect();
     assert!(matches!(outcomes[0], EnrichOutcome::Enriched { .. }));
     match outcomes[1] {
@@ -459,13 +471,8 @@ async fn rows_answered_in_another_order_go_to_their_own_ids() {
         Some(bulk_answer(rows))
     })
     .await;
-    let client = client(&responder).build().unwrap();
     let ids: Vec<String> = (0..4).map(business_id).collect();
-    let report = client
-        .businesses()
-        .enrich_all(enrichments::Firmographics, &ids)
-        .send()
-        .await;
+    let report = firmographics(&responder, &ids).await;
     for outcome in &report.outcomes {
         match &outcome.outcome {
             EnrichOutcome::Enriched { data } => {
@@ -546,13 +553,8 @@ async fn a_row_that_gives_data_twice_fails_its_id_and_no_other() {
         Some(raw_response("200 OK", &[], &body))
     })
     .await;
-    let client = client(&responder).build().unwrap();
     let ids: Vec<String> = (0..2).map(business_id).collect();
-    let report = client
-        .businesses()
-        .enrich_all(enrichments::Firmographics, &ids)
-        .send()
-        .await;
+    let report = firmographics(&responder, &ids).await;
     match &report.outcomes[0].outcome {
         EnrichOutcome::Failed { error } => {
             assert_eq!(error.kind(), ErrorKind::Decode);
@@ -581,8 +583,7 @@ async fn a_job_with_invalid_ids_or_a_bad_custom_id_gives_each_input_its_own_outc
     })
     .await;
     let client = client(&responder).build().unwrap();
-    type Data = <enrichments::Firmographics as Enrichment>::Output;
-    let name = |outcome: &EnrichOutcome<Data>| match outcome {
+    let name = |outcome: &EnrichOutcome<Firmographics>| match outcome {
         EnrichOutcome::Enriched { data } => data.name.clone().unwrap_or_default(),
         other => format!("{other:?}"),
     };

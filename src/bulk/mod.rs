@@ -242,18 +242,15 @@ fn screen_by(
     verdicts
 }
 
-/// A digest of `id`'s bytes, eight at a time: equal ids have equal digests, and distinct ids
-/// almost never do.
+/// A digest of `id`, from its key: equal ids have equal digests, and distinct ids almost
+/// never do (an id too long to have a key has digest 0; the runs' own sort still tells it
+/// apart).
 fn digest(id: &str) -> u64 {
-    let words = id.as_bytes().chunks_exact(8);
-    let mut last = [0u8; 8];
-    last[..words.remainder().len()].copy_from_slice(words.remainder());
-    words
-        .map(|word| u64::from_le_bytes(word.try_into().unwrap_or_default()))
-        .chain([u64::from_le_bytes(last)])
-        .fold(0, |digest, word| {
+    IdKey::new(id).map_or(0, |key| {
+        key.words.iter().fold(u64::from(key.len), |digest, &word| {
             (digest.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
         })
+    })
 }
 
 /// An id of at most [`IdKey::MAX`] bytes, held inline: its length and its bytes packed into
